@@ -1,0 +1,3 @@
+from sora_studio.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Out-of-process inference worker and its client."""

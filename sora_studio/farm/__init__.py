@@ -1,0 +1,1 @@
+"""Distributed rendering on Ray (optional extra)."""
