@@ -1,0 +1,1 @@
+"""Project bundles (NAME.sorastudio/): load/save (atomic), schema + migrations, autosave, recovery, media."""

@@ -1,0 +1,1 @@
+"""Timeline: evented model, edits with apply/revert, history, snapping, OTIO interchange."""
