@@ -1,0 +1,114 @@
+"""`sora-studio generate`: one clip through the engine worker (the same path the GUI uses)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sora_studio.cli import emit, json_parent
+from sora_studio.errors import BadInput, Cancelled, Refused, StudioError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate", parents=[json_parent()], help="generate a clip (text/image/video to video)")
+    p.add_argument("--model", help="model id (default: the best installed model, else the tiny Wan, which makes noise)")
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--negative-prompt", default="")
+    p.add_argument("--seconds", type=float)
+    p.add_argument("--size", help="WIDTHxHEIGHT (rounded to the model's multiple with a notice)")
+    p.add_argument("--fps", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--steps", type=int)
+    p.add_argument("--guidance", type=float)
+    p.add_argument("--image", help="first-frame image (image-to-video models)")
+    p.add_argument("--remix", help="source video to remix (video-to-video)")
+    p.add_argument("--strength", type=float, help="remix strength 0..1 (1 ignores the source)")
+    p.add_argument("-o", "--output", required=True, help="output .mp4")
+    p.set_defaults(func=_run)
+
+
+def parse_size(text: str | None) -> tuple[int | None, int | None]:
+    if not text:
+        return None, None
+    try:
+        w, h = text.lower().split("x")
+        return int(w), int(h)
+    except ValueError:
+        raise BadInput(f"--size {text!r} is not WIDTHxHEIGHT (e.g. 832x480)") from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sora_studio.core.generation.policy import check_request
+    from sora_studio.core.generation.request import GenerationRequest
+    from sora_studio.core.models.install import default_model_id
+    from sora_studio.core.models.manifest import get_manifest
+    from sora_studio.engine.client import EngineClient
+
+    model_id = args.model or default_model_id("i2v" if args.image else "t2v")
+    width, height = parse_size(args.size)
+    for label, path in (("--image", args.image), ("--remix", args.remix)):
+        if path and not Path(path).is_file():
+            raise BadInput(f"{label} file {path} does not exist")
+    request = GenerationRequest(
+        model_id=model_id, prompt=args.prompt, negative_prompt=args.negative_prompt, seconds=args.seconds,
+        width=width, height=height, fps=args.fps, seed=args.seed, steps=args.steps, guidance=args.guidance,
+        image=str(Path(args.image).resolve()) if args.image else None,
+        video=str(Path(args.remix).resolve()) if args.remix else None, strength=args.strength,
+    )
+    check_request(request)  # fail fast, before starting the worker
+    if get_manifest(model_id).tiny:
+        print(f"note: using {model_id}, a tiny random-weight model: the result is NOISE, not a real video. "
+              "Install a real model with `sora-studio models pull wan2.1-t2v-1.3b`.", file=sys.stderr)
+    output = Path(args.output).resolve()
+    client = EngineClient()
+    bar = _ProgressBar()
+    client.progress.connect(lambda _job, step, steps, eta: bar.update(step, steps, eta))
+    try:
+        job_id = client.submit(request, output)
+        try:
+            final = client.wait(job_id)
+        except KeyboardInterrupt:
+            client.cancel(job_id)
+            final = client.wait(job_id, timeout=30)
+            raise Cancelled("generation cancelled") from None
+    finally:
+        bar.close()
+        client.close()
+    if final is None or final["type"] != "result":
+        error = (final or {}).get("error", {"kind": "runtime", "message": "no answer from the engine"})
+        kind = error.get("kind")
+        cls = {"bad_input": BadInput, "refused": Refused, "cancelled": Cancelled}.get(kind, StudioError)
+        raise cls(error.get("message", "generation failed"))
+    result = {k: v for k, v in final.items() if k not in ("type",)}
+    for notice in result.get("notices", []):
+        print(f"notice: {notice}", file=sys.stderr)
+    human = f"wrote {result['media']} (recipe: {result['recipe_file']})"
+    if result.get("produces_noise"):
+        human += "\n(tiny model: the clip is noise by design)"
+    emit(args, result, human)
+    return 0
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr (only when stderr is a terminal, plain lines otherwise)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def update(self, step: int, steps: int, eta: float) -> None:
+        width = 30
+        filled = int(width * step / max(steps, 1))
+        line = f"[{'#' * filled}{'.' * (width - filled)}] step {step}/{steps}  eta {eta:5.1f}s"
+        if self.tty:
+            sys.stderr.write("\r" + line)
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown and self.tty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
