@@ -42,22 +42,21 @@ def write_clip(
     if pad_h or pad_w:
         frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
     fps = Fraction(fps)
-    with atomic_output(path, suffix=".mp4") as tmp:
-        with av.open(str(tmp), mode="w", format="mp4") as container:
-            for key, value in (metadata or {}).items():
-                container.metadata[key] = value
-            vstream = add_h264_stream(container, frames.shape[2], frames.shape[1], fps, crf=crf, preset=preset)
-            astream = None
-            if audio is not None:
-                audio = np.atleast_2d(np.asarray(audio, dtype=np.float32))
-                astream = add_aac_stream(container, sample_rate, layout="stereo" if audio.shape[0] >= 2 else "mono")
-            for frame in frames:
-                for packet in vstream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                    container.mux(packet)
-            for packet in vstream.encode():
+    with atomic_output(path, suffix=".mp4") as tmp, av.open(str(tmp), mode="w", format="mp4") as container:
+        for key, value in (metadata or {}).items():
+            container.metadata[key] = value
+        vstream = add_h264_stream(container, frames.shape[2], frames.shape[1], fps, crf=crf, preset=preset)
+        astream = None
+        if audio is not None:
+            audio = np.atleast_2d(np.asarray(audio, dtype=np.float32))
+            astream = add_aac_stream(container, sample_rate, layout="stereo" if audio.shape[0] >= 2 else "mono")
+        for frame in frames:
+            for packet in vstream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
-            if astream is not None and audio is not None:
-                _encode_audio(container, astream, audio[:2], sample_rate)
+        for packet in vstream.encode():
+            container.mux(packet)
+        if astream is not None and audio is not None:
+            _encode_audio(container, astream, audio[:2], sample_rate)
     return Path(path)
 
 
@@ -85,30 +84,35 @@ NVENC_PRESETS = {"ultrafast": "p1", "superfast": "p1", "veryfast": "p2", "faster
                  "medium": "p5", "slow": "p6", "slower": "p7", "veryslow": "p7"}
 
 
-@functools.lru_cache(maxsize=1)
-def h264_encoder() -> str:
-    """'h264_nvenc' when it opens on this machine (NVIDIA GPU + driver), else 'libx264'."""
+def h264_encoder(width: int = 256, height: int = 256) -> str:
+    """'h264_nvenc' when it opens on this machine at this size (NVIDIA GPU + driver), else 'libx264'."""
     forced = os.environ.get("SORA_STUDIO_H264_ENCODER", "").strip()
     if forced in ("libx264", "h264_nvenc"):
         return forced
     if "h264_nvenc" not in av.codecs_available:
         return "libx264"
+    return "h264_nvenc" if _nvenc_opens(int(width), int(height)) else "libx264"
+
+
+@functools.lru_cache(maxsize=32)
+def _nvenc_opens(width: int, height: int) -> bool:
+    """NVENC has size limits (and needs a driver): try opening it once per size."""
     try:
         ctx = av.CodecContext.create("h264_nvenc", "w")
-        ctx.width, ctx.height, ctx.pix_fmt = 256, 256, "yuv420p"
+        ctx.width, ctx.height, ctx.pix_fmt = width + width % 2, height + height % 2, "yuv420p"
         ctx.time_base = Fraction(1, 30)
         ctx.open()
         ctx.close()
-    except Exception:  # no driver, no device, or too old a driver: any failure means "not usable"
-        return "libx264"
-    return "h264_nvenc"
+    except Exception:  # noqa: BLE001 - no driver, no device, unsupported size: any failure means "not usable"
+        return False
+    return True
 
 
 def add_h264_stream(container: av.container.OutputContainer, width: int, height: int, fps: Fraction | int,
                     crf: int = 18, preset: str = "veryfast", encoder: str | None = None,
                     nvenc_preset: str | None = None, gop: int | None = None) -> av.VideoStream:
     """An H.264 yuv420p stream with constant-quality settings for whichever encoder is in use."""
-    encoder = encoder or h264_encoder()
+    encoder = encoder or h264_encoder(width, height)
     stream = container.add_stream(encoder, rate=Fraction(fps))
     stream.width, stream.height, stream.pix_fmt = int(width), int(height), "yuv420p"
     if encoder == "h264_nvenc":
