@@ -9,4 +9,7 @@ BENCHMARKS = {
     "export": "sora_studio.bench.export",
     "ui": "sora_studio.bench.ui",
     "cameo": "sora_studio.bench.cameo",
+    "storyboard": "sora_studio.bench.storyboard",
+    "trace-mark": "sora_studio.bench.trace_mark",
+    "farm": "sora_studio.bench.farm",
 }

@@ -1,0 +1,148 @@
+"""Storyboard -> generation requests, one per shot (and per variation), checked before anything runs.
+
+Continuity rule ('continue' cuts and first-frame images): the shot runs on an image-to-video model.
+  1. [settings] continue_model, when given (it must be able to start from an image);
+  2. else the storyboard's model itself when it can start from an image (e.g. wan2.2-ti2v-5b);
+  3. else an image-to-video model of the same family line (wan -> wan-i2v), real if the storyboard's model
+     is real and installed, tiny if it is tiny (wan-tiny -> wan-i2v-tiny);
+  4. else BadInput saying which model to install or to use a hard cut.
+VACE models are not used for continuation: the engine's VACE backend has no first-frame conditioning yet.
+No built-in model generates several shots in one call (Wan and LTX-2 make one continuous clip), so every
+shot is its own generation; continuity comes from the conditioning frame, the shared style and cameos.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+from dataclasses import dataclass
+
+from sora_studio.core.generation.request import GenerationRequest
+from sora_studio.core.models.install import default_model_id
+from sora_studio.core.models.manifest import Manifest, get_manifest, load_manifests
+from sora_studio.core.models.registry import ModelRegistry
+from sora_studio.core.storyboard import hooks
+from sora_studio.core.storyboard.model import Shot, Storyboard
+from sora_studio.core.storyboard.problems import ShotProblem
+from sora_studio.core.storyboard.styles import apply_style
+from sora_studio.errors import BadInput
+
+FIRST_LAST_CAPABILITY = "flf2v"  # a manifest capability no built-in model lists yet
+LOOP_CAPABILITY = "flf2v"  # a loop is first frame == last frame
+MAX_SEED = 2**31 - 1
+
+
+@dataclass
+class ShotPlan:
+    """What will run for one shot: a request per variation (the first is the one placed on the timeline)."""
+
+    shot: Shot
+    index: int
+    requests: list[GenerationRequest]
+    continues: bool  # the image comes from the previous shot's last frame, filled in at run time
+    model: Manifest
+
+
+def storyboard_model(storyboard: Storyboard) -> Manifest:
+    return get_manifest(storyboard.settings.model or default_model_id("t2v"))
+
+
+def image_model_for(base: Manifest, override: str | None = None, why: str = "start from an image") -> Manifest:
+    """The model that runs a shot starting from an image (see the module docstring for the rule)."""
+    if override:
+        chosen = get_manifest(override)
+        if "i2v" not in chosen.capabilities:
+            raise BadInput(f"continue_model {override} cannot start from an image; choose an image-to-video model")
+        return chosen
+    if "i2v" in base.capabilities:
+        return base
+    line = base.family.split("-")[0]
+    registry = ModelRegistry()
+    for candidate in load_manifests().values():
+        if "i2v" not in candidate.capabilities or candidate.family.split("-")[0] != line:
+            continue
+        if candidate.tiny == base.tiny and (candidate.tiny or registry.get(candidate.id) is not None):
+            return candidate
+    raise BadInput(
+        f"{base.id} cannot {why} and no image-to-video model of the {line} family is installed; install one "
+        f"(e.g. `sora-studio models pull wan2.1-i2v-14b-480p`), set continue_model in [settings], "
+        "or use transition = 'cut'"
+    )
+
+
+def model_prompt(shot: Shot) -> str:
+    """The shot's prompt as the model reads it: framing and camera move in words, @mentions as plain names."""
+    text = re.sub(r"(?<![\w@])@([A-Za-z][\w.-]*)", r"\1", shot.prompt.strip())
+    framing = f"{shot.size.replace('-', ' ')} shot"
+    if shot.camera != "static":
+        framing += f", {shot.camera.replace('-', ' ')} camera"
+    return f"{framing}: {text}"
+
+
+def plan_shot(storyboard: Storyboard, shot: Shot, index: int, base: Manifest | None = None) -> ShotPlan:
+    """Requests for one shot; ShotProblem (naming the key) for anything that cannot run."""
+    settings = storyboard.settings
+    base = base or storyboard_model(storyboard)
+    label = f"shot {index + 1}"
+    continues = shot.transition == "continue" and index > 0
+    model = base
+    if continues or shot.image:
+        try:
+            model = image_model_for(base, settings.continue_model,
+                                    "continue from the previous shot" if continues else "start from an image")
+        except BadInput as exc:
+            raise ShotProblem(f"{label}: {exc}", shot.id, "transition" if continues else "image") from None
+    if shot.last_image and FIRST_LAST_CAPABILITY not in model.capabilities:
+        raise ShotProblem(f"{label}: {model.id} cannot take both a first and a last frame; no installed model "
+                          "supports first+last frame (Wan FLF2V) yet: remove last_image", shot.id, "last_image")
+    rules = model.rules
+    fps = settings.fps or rules.native_fps
+    if not rules.audio_only and shot.seconds * fps > rules.max_frames * 1.25:
+        raise ShotProblem(f"{label}: {shot.seconds:g} s is longer than {model.id} can make in one shot "
+                          f"(at most {rules.max_frames / fps:.2f} s at {fps} fps); split it into several shots",
+                          shot.id, "seconds")
+    try:
+        cameos = hooks.resolve_cameos(shot.cameos)
+    except BadInput as exc:
+        raise ShotProblem(f"{label}: {exc}", shot.id, "prompt") from None
+    references = [p for c in cameos for p in c.reference_images]
+    if references and "reference" not in model.capabilities:
+        raise ShotProblem(f"{label}: the cameo needs a model that takes reference images (VACE); "
+                          f"{model.id} does not", shot.id, "prompt")
+    for key in ("image", "last_image"):
+        path = getattr(shot, key)
+        if path:
+            hooks.check_person_image(path)
+    width, height = settings.size()
+    base_request = GenerationRequest(
+        model_id=model.id, prompt=model_prompt(shot),
+        negative_prompt=", ".join(p for p in (settings.negative_prompt.strip(), shot.negative_prompt.strip()) if p),
+        seconds=float(shot.seconds), width=width, height=height, fps=fps, steps=settings.steps,
+        guidance=settings.guidance, image=shot.image, reference_images=references,
+        cameos=[c.cameo_id for c in cameos],
+    )
+    style = shot.style or settings.style
+    try:
+        base_request = apply_style(base_request, style, model.default_steps)
+    except BadInput as exc:
+        raise ShotProblem(f"{label}: {exc}", shot.id if shot.style else "settings",
+                          "style") from None
+    seed0 = shot.seed if shot.seed is not None else random.randint(0, MAX_SEED - 4)
+    requests = [dataclasses.replace(base_request, seed=seed0 + v) for v in range(shot.variations)]
+    return ShotPlan(shot, index, requests, continues, model)
+
+
+def plan_storyboard(storyboard: Storyboard) -> list[ShotPlan]:
+    """Check the whole storyboard and plan every shot before any generation starts (nothing is lost)."""
+    storyboard.check()
+    base = storyboard_model(storyboard)
+    if "t2v" not in base.capabilities and "i2v" not in base.capabilities:
+        raise ShotProblem(f"model {base.id} does not make video from text; choose a text-to-video model",
+                          "settings", "model")
+    plans = [plan_shot(storyboard, shot, i, base) for i, shot in enumerate(storyboard.shots)]
+    for plan in plans:
+        if not plan.continues and not plan.shot.image and "t2v" not in plan.model.capabilities:
+            raise ShotProblem(f"shot {plan.index + 1}: {plan.model.id} needs a first-frame image; add `image` or "
+                              "use transition = 'continue'", plan.shot.id, "image")
+    return plans
