@@ -37,13 +37,14 @@ class ExportPreset:
     audio_bitrate: int = 192000
     audio_rate: int = 48000
     aspect: str = ""
+    loudness_lufs: float | None = -16.0  # integrated loudness target of the master (EBU R128); None = peak only
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "label": self.label, "width": self.width, "height": self.height,
             "fps": f"{self.fps.numerator}/{self.fps.denominator}" if self.fps.denominator != 1 else self.fps.numerator,
             "quality": self.quality, "crf": self.crf, "x264_preset": self.x264_preset, "aspect": self.aspect,
-            "audio_bitrate": self.audio_bitrate, "audio_rate": self.audio_rate,
+            "audio_bitrate": self.audio_bitrate, "audio_rate": self.audio_rate, "loudness_lufs": self.loudness_lufs,
         }
 
 
@@ -103,6 +104,7 @@ def get_preset(name: str, folder: Path | None = None) -> ExportPreset:
         crf=int(level["crf"]), x264_preset=str(level["x264_preset"]),
         nvenc_preset=str(level.get("nvenc_preset", "p4")), nvenc_cq=int(level.get("nvenc_cq", level["crf"])),
         audio_bitrate=int(level.get("audio_bitrate", 192000)), aspect=str(fmt.get("aspect", "")),
+        loudness_lufs=float(fmt.get("loudness_lufs", -16.0)),
     )
 
 

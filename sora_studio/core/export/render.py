@@ -24,6 +24,7 @@ import av
 import numpy as np
 from av.video.frame import PictureType
 
+from sora_studio.core.audio.mixdown import MasterMix, MixReport, MixSettings
 from sora_studio.core.cancel import CancelToken
 from sora_studio.core.export.composite import Resolver, TimelineCompositor
 from sora_studio.core.export.hooks import ExportContext, ExportHooks, default_hooks
@@ -51,6 +52,7 @@ class ExportResult:
     elapsed_s: float
     preset: str
     warnings: list[str]
+    mix: MixReport | None = None  # loudness before/after normalisation, ducked tracks
 
     @property
     def speed(self) -> float:
@@ -100,9 +102,10 @@ def render_timeline(
         stamper.begin(preset.width, preset.height, preset.fps, len(frame_map))
     encoder = h264_encoder(preset.width, preset.height)
     warnings: list[str] = []
+    mix: MixReport | None = None
     try:
         with atomic_output(out, suffix=".mp4") as tmp:
-            warnings = _encode(timeline, resolve, tmp, preset, frame_map, hooks, progress, cancel, encoder)
+            warnings, mix = _encode(timeline, resolve, tmp, preset, frame_map, hooks, progress, cancel, encoder)
             for finalizer in hooks.finalizers:
                 cancel.raise_if_cancelled()
                 finalizer.finalize(tmp, context)
@@ -112,7 +115,7 @@ def render_timeline(
         raise StudioError(f"cannot write the export to {out}: {exc.strerror or exc}; "
                           "choose another folder or free some space") from exc
     return ExportResult(out, len(frame_map), len(frame_map) / float(preset.fps), preset.width, preset.height,
-                        preset.fps, encoder, preset.audio_rate, time.perf_counter() - started, preset.name, warnings)
+                        preset.fps, encoder, preset.audio_rate, time.perf_counter() - started, preset.name, warnings, mix)
 
 
 class _Producer(threading.Thread):
@@ -160,9 +163,12 @@ class _Producer(threading.Thread):
 
 
 def _encode(timeline: Timeline, resolve: Resolver, tmp: Path, preset: ExportPreset, frame_map: list[int],
-            hooks: ExportHooks, progress: Progress | None, cancel: CancelToken, encoder: str) -> list[str]:
+            hooks: ExportHooks, progress: Progress | None, cancel: CancelToken,
+            encoder: str) -> tuple[list[str], MixReport]:
     video_comp = TimelineCompositor(timeline, resolve, preset.width, preset.height)
-    audio_comp = TimelineCompositor(timeline, resolve, preset.width, preset.height)
+    # the audio is the mastered mix: fades, ducking under dialogue, loudness normalised to the preset's target
+    audio_comp = MasterMix(timeline, resolve,
+                           settings=MixSettings(rate=preset.audio_rate, target_lufs=preset.loudness_lufs))
     producer = _Producer(video_comp, frame_map, hooks, cancel)
     total = len(frame_map)
     rate = preset.audio_rate
@@ -211,7 +217,8 @@ def _encode(timeline: Timeline, resolve: Resolver, tmp: Path, preset: ExportPres
             video_comp.close()
     if cancel.cancelled:
         raise Cancelled(cancel.reason)
-    return [f"clip {clip_id}: {why}" for clip_id, why in {**video_comp.errors, **audio_comp.errors}.items()]
+    warnings = [f"clip {clip_id}: {why}" for clip_id, why in {**video_comp.errors, **audio_comp.errors}.items()]
+    return warnings, audio_comp.report
 
 
 def _next_frame(producer: _Producer, cancel: CancelToken) -> av.VideoFrame | BaseException | None:
@@ -227,7 +234,7 @@ def _next_frame(producer: _Producer, cancel: CancelToken) -> av.VideoFrame | Bas
 
 
 def _encode_audio_chunk(container: av.container.OutputContainer, stream: av.AudioStream,
-                        compositor: TimelineCompositor, first: int, total: int, rate: int) -> int:
+                        compositor: MasterMix, first: int, total: int, rate: int) -> int:
     count = min(AUDIO_CHUNK_S * rate, total - first)
     encode_audio_block(container, stream, compositor.audio_samples(first, count, rate), first, rate)
     return first + count

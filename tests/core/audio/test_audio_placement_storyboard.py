@@ -4,11 +4,9 @@ dialogue for a silent shot, then a mastered export (ducking + loudness) measured
 import numpy as np
 import pytest
 
-from sora_studio.core.audio.master_export import AudioMasterFinalizer
-from sora_studio.core.audio.mixdown import MasterMix, MixSettings, render_mix
+from sora_studio.core.audio.mixdown import MasterMix, render_mix
 from sora_studio.core.audio.placement import track_role, track_speaker
 from sora_studio.core.audio.shot_audio import add_shot_audio
-from sora_studio.core.export.hooks import ExportHooks
 from sora_studio.core.export.render import render_timeline
 from sora_studio.core.storyboard.generator import InProcessGenerator
 from sora_studio.core.media.synth import write_index_video
@@ -60,11 +58,10 @@ def test_storyboard_audio_pass_and_mastered_export(tmp_path, tiny_models, audio_
     master = MasterMix(project.timeline, project.resolve)
     chunks = [master.audio_samples(first, 48000) for first in range(0, full.shape[1], 48000)]
     np.testing.assert_array_equal(np.concatenate(chunks, axis=1)[:, : full.shape[1]], full)
-    finalizer = AudioMasterFinalizer(MixSettings(target_lufs=-16))
     out = tmp_path / "story.mp4"
-    render_timeline(project.timeline, project.resolve, out, audio_tools.small_preset(),
-                    hooks=ExportHooks(finalizers=[finalizer]))
-    assert finalizer.report.ducked_tracks == ["Ambience / SFX"]
+    result = render_timeline(project.timeline, project.resolve, out, audio_tools.small_preset())
+    assert audio_tools.small_preset().loudness_lufs == -16
+    assert result.mix.ducked_tracks == ["Ambience / SFX"]
     assert audio_tools.ffmpeg_loudness(out) == pytest.approx(-16, abs=1.0)
     assert len(history._undo) == 3  # sync link, ambience, dialogue: one undo step each
     while history.can_undo:
