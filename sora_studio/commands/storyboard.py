@@ -116,6 +116,7 @@ def _open_project(args: argparse.Namespace, storyboard, temp_root: Path | None):
 
 
 def _run(args: argparse.Namespace) -> int:
+    from sora_studio.core.audio.shot_audio import add_shot_audio
     from sora_studio.core.models.manifest import get_manifest
     from sora_studio.core.storyboard.plan import plan_storyboard
     from sora_studio.core.storyboard.run import export_project, generate_storyboard
@@ -134,6 +135,7 @@ def _run(args: argparse.Namespace) -> int:
               "Install a real model with `sora-studio models pull wan2.1-t2v-1.3b`.", file=sys.stderr)
     temp_root = None if args.project else Path(tempfile.mkdtemp(prefix="sora-storyboard-"))
     generator = None
+    audio = None
     try:
         project = _open_project(args, storyboard, temp_root)
         generator = EngineGenerator()
@@ -148,6 +150,10 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             if args.project:
                 project.save()
+        print("sound: sync audio, ambience from sound notes, dialogue", file=sys.stderr)
+        audio = add_shot_audio(project, storyboard, shot_generator=generator)
+        for warning in audio.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         print("exporting", file=sys.stderr)
         run.export = export_project(project, output)
         if args.project:
@@ -159,7 +165,7 @@ def _run(args: argparse.Namespace) -> int:
         if temp_root is not None:
             shutil.rmtree(temp_root, ignore_errors=True)
     data = run.to_dict()
-    data.update(output=str(output), project=str(project.path) if args.project else None,
+    data.update(output=str(output), project=str(project.path) if args.project else None, audio=audio.to_dict(),
                 clips=[{"shot_id": s.shot_id, "clip_id": s.clip_id, "frames": s.frames, "takes": s.takes}
                        for s in run.shots])
     for shot in run.shots:

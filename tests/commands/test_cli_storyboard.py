@@ -20,6 +20,7 @@ def _cli(*args, cwd=None):
 def test_cli_storyboard_run_example_into_project(tiny_models, tmp_path):
     tiny_models.install("wan")
     tiny_models.install("wan-i2v")
+    tiny_models.install("stable-audio")
     out = tmp_path / "story.mp4"
     proc = _cli("storyboard", "run", str(resource_path("storyboards", "example.toml")), "-o", str(out),
                 "--project", str(tmp_path / "shots"), "--json")
@@ -29,6 +30,10 @@ def test_cli_storyboard_run_example_into_project(tiny_models, tmp_path):
     assert "NOISE" in proc.stderr  # the tiny-model warning
     with av.open(str(out)) as container:
         decoded = sum(1 for _ in container.decode(video=0))
+        audio = container.streams.audio[0]
+        assert (audio.codec_context.name, audio.rate, audio.channels) == ("aac", 48000, 2)
+    # the sound pass: ambience from every shot's sound note, the keeper's line spoken
+    assert data["audio"]["ambience"] == ["approach", "lamp"] and data["audio"]["dialogue_lines"] == 1
     assert decoded == sum(c["frames"] for c in data["clips"]) == data["export"]["frames"]
     project = Project.open(tmp_path / "shots", session=False)
     clips = project.timeline.video_tracks()[0].clips
