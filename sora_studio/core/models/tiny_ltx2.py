@@ -72,7 +72,9 @@ def build_ltx2():
         mid_block_add_attention=False, sample_rate=16000, mel_hop_length=160, is_causal=True, mel_bins=8,
     )
     vocoder = LTX2Vocoder(
-        in_channels=2 * 8, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[4, 4], upsample_factors=[2, 2],
+        # upsampling 10 * 4 * 4 = the audio VAE's 160-sample mel hop, so the sound is as long as the video
+        in_channels=2 * 8, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[20, 8, 8],
+        upsample_factors=[10, 4, 4],
         resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]], leaky_relu_negative_slope=0.1,
         output_sampling_rate=16000,
     )

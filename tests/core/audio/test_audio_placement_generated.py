@@ -24,6 +24,8 @@ def test_ltx2_audio_lands_linked_on_a_sync_track_and_follows_its_video(tmp_path,
     output = generate(GenerationRequest(model_id="ltx2-tiny", prompt="a door slams", seconds=1.0, seed=3, steps=1),
                       cache=ModelCache())
     assert output.audio is not None and output.frames is not None
+    raw_seconds = output.audio.shape[-1] / output.sample_rate
+    assert abs(raw_seconds - len(output.frames) / output.fps) < 2 / output.fps  # the model's sound spans its video
     warnings = conform_output(output)  # 48 kHz stereo, exactly as long as the frames
     seconds = len(output.frames) / output.fps
     assert output.sample_rate == 48000 and output.audio.shape == (2, round(seconds * 48000))
