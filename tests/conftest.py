@@ -46,3 +46,27 @@ class _TinyModels:
 def tiny_models(tmp_path_factory):
     """Shared tiny model folders (engine helper): `tiny_models.install("wan")` registers wan-tiny."""
     return _TinyModels(tmp_path_factory.mktemp("tiny-models"))
+
+
+@pytest.fixture
+def cameo_studio(studio_home):
+    """(generation integration helper) This test's cameo store with profiles Alice (adult, active), Bob
+    (adult) and Carol (minor), and Alice's cameo 'alice' (mode only-me) whose face crops are the synthetic
+    astronaut face used by the cameo tests. Yields a SimpleNamespace(store, alice, bob, carol, cameo, front)."""
+    from types import SimpleNamespace
+
+    import cv2
+
+    from sora_studio.core.cameo import synthetic
+    from sora_studio.core.cameo.store import CameoStore
+
+    store = CameoStore()
+    alice, bob = store.profiles.create("Alice"), store.profiles.create("Bob")
+    carol = store.profiles.create("Carol", kind="minor")
+    front = synthetic.astronaut_face(96)
+    crops = {"front": front, "left": front[:, ::-1].copy()}
+    media = {label: cv2.imencode(".png", img[:, :, ::-1])[1].tobytes() for label, img in crops.items()}
+    facts = {"capture": "recorded", "challenges": ["left"], "phrase": "test", "verified": ["test fixture"]}
+    cameo = store.add(alice, "alice", "person", facts, media)
+    yield SimpleNamespace(store=store, alice=alice, bob=bob, carol=carol, cameo=cameo, front=front)
+    store.close()

@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--image", help="first-frame image (image-to-video models)")
     p.add_argument("--remix", help="source video to remix (video-to-video)")
     p.add_argument("--strength", type=float, help="remix strength 0..1 (1 ignores the source)")
+    p.add_argument("--cameo", action="append", default=[], metavar="NAME",
+                   help="put an enrolled cameo in the shot (repeatable, at most 2; `@NAME` in the prompt works too)")
     p.add_argument("-o", "--output", required=True, help="output .mp4")
     p.set_defaults(func=_run)
 
@@ -39,13 +41,14 @@ def parse_size(text: str | None) -> tuple[int | None, int | None]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sora_studio.core.generation.policy import check_request
+    from sora_studio.core.generation.mentions import find_mentions
     from sora_studio.core.generation.request import GenerationRequest
     from sora_studio.core.models.install import default_model_id
     from sora_studio.core.models.manifest import get_manifest
     from sora_studio.engine.client import EngineClient
 
-    model_id = args.model or default_model_id("i2v" if args.image else "t2v")
+    wants_cameo = bool(args.cameo) or bool(find_mentions(args.prompt))
+    model_id = args.model or default_model_id("i2v" if args.image else "reference" if wants_cameo else "t2v")
     width, height = parse_size(args.size)
     for label, path in (("--image", args.image), ("--remix", args.remix)):
         if path and not Path(path).is_file():
@@ -55,17 +58,17 @@ def _run(args: argparse.Namespace) -> int:
         width=width, height=height, fps=args.fps, seed=args.seed, steps=args.steps, guidance=args.guidance,
         image=str(Path(args.image).resolve()) if args.image else None,
         video=str(Path(args.remix).resolve()) if args.remix else None, strength=args.strength,
+        cameos=list(args.cameo),
     )
-    check_request(request)  # fail fast, before starting the worker
-    if get_manifest(model_id).tiny:
-        print(f"note: using {model_id}, a tiny random-weight model: the result is NOISE, not a real video. "
-              "Install a real model with `sora-studio models pull wan2.1-t2v-1.3b`.", file=sys.stderr)
+    get_manifest(model_id)  # an unknown model is bad input before anything starts
     output = Path(args.output).resolve()
     client = EngineClient()
     bar = _ProgressBar()
     client.progress.connect(lambda _job, step, steps, eta: bar.update(step, steps, eta))
+    if get_manifest(model_id).tiny:
+        client.started.connect(lambda _job: _tiny_note(model_id))
     try:
-        job_id = client.submit(request, output)
+        job_id = client.submit(request, output)  # the policy gate: a refusal (exit 3) never starts the worker
         try:
             final = client.wait(job_id)
         except KeyboardInterrupt:
@@ -88,6 +91,11 @@ def _run(args: argparse.Namespace) -> int:
         human += "\n(tiny model: the clip is noise by design)"
     emit(args, result, human)
     return 0
+
+
+def _tiny_note(model_id: str) -> None:
+    print(f"note: using {model_id}, a tiny random-weight model: the result is NOISE, not a real video. "
+          "Install a real model with `sora-studio models pull wan2.1-t2v-1.3b`.", file=sys.stderr)
 
 
 class _ProgressBar:

@@ -64,13 +64,22 @@ class EngineClient:
     # public API ---------------------------------------------------------------------------------------------
     def submit(self, request: GenerationRequest | dict, output: str | os.PathLike[str],
                job_id: str | None = None) -> str:
-        """Queue a job on the worker (starting it if needed); returns the job id."""
+        """Policy-check and queue a job on the worker (starting it if needed); returns the job id.
+
+        A refused or invalid request never reaches the worker: it finishes at once with a `failed` event
+        (kind 'refused' or 'bad_input'), and the refusal is in the safety audit log.
+        """
         job_id = job_id or uuid.uuid4().hex[:12]
         data = request.to_dict() if isinstance(request, GenerationRequest) else dict(request)
+        job = _Job(job_id, data, os.fspath(output))
+        with self._lock:
+            self._jobs[job_id] = job
+        problem = _admit(data, job_id)
+        if problem is not None:
+            self._finish(job_id, _failed(job_id, *problem))
+            return job_id
         with self._lock:
             self._closing = False
-            job = _Job(job_id, data, os.fspath(output))
-            self._jobs[job_id] = job
             self._ensure_worker()
             self._send(protocol.encode("submit", job_id=job_id, request=data, output=job.output))
         return job_id
@@ -213,6 +222,24 @@ class EngineClient:
         if job.done.wait(self.kill_grace_s):
             return
         _signal_group(proc, signal.SIGKILL)
+
+
+def _admit(data: dict, job_id: str) -> tuple[str, str] | None:
+    """The submit-time policy check; fixes the requesting profile in `data`. (kind, message) when refused."""
+    from sora_studio.core.generation.policy import LOCAL_PROFILE_ID, check_request
+    from sora_studio.errors import BadInput, Refused
+
+    try:
+        with check_request(GenerationRequest.from_dict(data), stage="submit", job_id=job_id) as clearance:
+            if clearance.requester.id != LOCAL_PROFILE_ID:
+                data["requester"] = clearance.requester.id  # the worker checks the same profile again
+    except Refused as exc:
+        return "refused", str(exc)
+    except BadInput as exc:
+        return "bad_input", str(exc)
+    except TypeError as exc:  # a malformed request dict
+        return "bad_input", f"malformed request: {exc}"
+    return None
 
 
 def _failed(job_id: str, kind: str, message: str) -> dict:

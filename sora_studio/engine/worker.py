@@ -111,6 +111,7 @@ class Worker:
                 preview=lambda step, frames: self.send(
                     protocol.encode("preview", job_id=job_id, step=step, format="png", frames=frames)),
                 should_cancel=lambda: job_id in self.cancelled,
+                job_id=job_id,  # the policy gate runs again inside generate(), right before the pipeline
             )
             result = write_output(output, msg["output"])
             self.send(protocol.encode("result", job_id=job_id, **result))

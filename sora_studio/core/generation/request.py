@@ -29,8 +29,9 @@ class GenerationRequest:
     video: str | None = None  # path of a source video (remix / v2v)
     strength: float | None = None  # remix strength: 0 keeps the source, 1 ignores it
     reference_images: list[str] = field(default_factory=list)
-    cameos: list[str] = field(default_factory=list)
+    cameos: list[str] = field(default_factory=list)  # cameo names or ids (besides @name in the prompt)
     style: str | None = None
+    requester: str | None = None  # profile id, fixed when the job is queued (None: the active profile)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

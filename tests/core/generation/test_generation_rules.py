@@ -4,7 +4,7 @@ from sora_studio.core.generation.request import GenerationRequest
 from sora_studio.core.generation.policy import check_request
 from sora_studio.core.generation.rules import check_prompt, frames_for_seconds, snap_size, valid_frame_counts
 from sora_studio.core.models.manifest import FamilyRules, get_manifest
-from sora_studio.errors import BadInput
+from sora_studio.errors import BadInput, Refused
 
 WAN = get_manifest("wan2.1-t2v-1.3b").rules
 LTX = get_manifest("ltx-2").rules
@@ -53,7 +53,7 @@ def test_check_request_seam_validates_inputs_against_capabilities():
         check_request(GenerationRequest(model_id="wan-tiny", prompt="a cat", image="x.png"))
     with pytest.raises(BadInput, match="reference images"):
         check_request(GenerationRequest(model_id="wan-tiny", prompt="a cat", reference_images=["a.png"]))
-    with pytest.raises(BadInput, match="cameo support is not installed"):
+    with pytest.raises(Refused, match="cannot show a cameo.*wan2.1-vace-1.3b"):
         check_request(GenerationRequest(model_id="wan-tiny", prompt="a cat", cameos=["alice"]))
 
 

@@ -28,6 +28,8 @@ class GenerationOutput:
     fps: int
     recipe: Recipe
     timings: dict[str, float] = field(default_factory=dict)  # e.g. preview_s: time spent making previews
+    requester: str | None = None  # the profile that asked (for the cameo owners' usage log)
+    job_id: str | None = None
 
 
 class Backend:
