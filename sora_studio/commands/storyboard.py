@@ -82,7 +82,7 @@ def _check(args: argparse.Namespace) -> int:
     storyboard, source = _load(args.file)
     try:
         plans = plan_storyboard(storyboard)
-    except BadInput as exc:
+    except (BadInput, Refused) as exc:
         raise source.locate(exc) from None
     data = {"title": storyboard.title, "shots": [
         {"id": p.shot.id, "model": p.model.id, "continues": p.continues, "variations": len(p.requests),
@@ -127,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
     storyboard, source = _load(args.file)
     try:
         plans = plan_storyboard(storyboard)  # everything checked before a worker starts
-    except BadInput as exc:
+    except (BadInput, Refused) as exc:
         raise source.locate(exc) from None
     tiny = sorted({p.model.id for p in plans if get_manifest(p.model.id).tiny})
     if tiny:
@@ -145,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
 
         try:
             run = generate_storyboard(storyboard, project, generator, progress=say)
-        except BadInput as exc:
+        except (BadInput, Refused) as exc:
             raise source.locate(exc) from None
         finally:
             if args.project:

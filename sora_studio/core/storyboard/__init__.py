@@ -8,5 +8,5 @@
     clip_ops.py       remix a clip (new take), extend a clip, image-to-video clips
     timeline_link.py  shot <-> clip link (clip.metadata["sora_studio"]["shot_id"]) and generated takes
     generator.py      the ShotGenerator protocol, an in-process generator, last-frame extraction
-    hooks.py          seams for the cameo room (resolve @names) and safety (real-person image check)
+    hooks.py          the seam for the safety room's real-person image check
 """

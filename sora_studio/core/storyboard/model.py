@@ -1,7 +1,7 @@
 """The storyboard: ordered shot cards plus global settings. Qt-free, evented, plain data.
 
 A shot is one slot on the timeline: the clip made for it carries `metadata["sora_studio"]["shot_id"]`.
-Cameo mentions (`@name`) are parsed from the prompt and kept; resolving them is hooks.resolve_cameos' job.
+Cameo mentions (`@name`) are parsed from the prompt and kept; plan_shot checks them through the generation check.
 Dialogue lines and sound notes are kept for the audio pass; the video generation does not use them.
 """
 

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import re
 from dataclasses import dataclass
 
+from sora_studio.core.generation.policy import check_request
 from sora_studio.core.generation.request import GenerationRequest
 from sora_studio.core.models.install import default_model_id
 from sora_studio.core.models.manifest import Manifest, get_manifest, load_manifests
 from sora_studio.core.models.registry import ModelRegistry
 from sora_studio.core.storyboard import hooks
 from sora_studio.core.storyboard.model import Shot, Storyboard
-from sora_studio.core.storyboard.problems import ShotProblem
+from sora_studio.core.storyboard.problems import ShotProblem, ShotRefused
 from sora_studio.core.storyboard.styles import apply_style
-from sora_studio.errors import BadInput
+from sora_studio.errors import BadInput, Refused
 
 FIRST_LAST_CAPABILITY = "flf2v"  # a manifest capability no built-in model lists yet
 LOOP_CAPABILITY = "flf2v"  # a loop is first frame == last frame
@@ -72,8 +72,9 @@ def image_model_for(base: Manifest, override: str | None = None, why: str = "sta
 
 
 def model_prompt(shot: Shot) -> str:
-    """The shot's prompt as the model reads it: framing and camera move in words, @mentions as plain names."""
-    text = re.sub(r"(?<![\w@])@([A-Za-z][\w.-]*)", r"\1", shot.prompt.strip())
+    """The shot's prompt with framing and camera move in words. @mentions stay: the generation check resolves
+    them to cameos and shows the model a neutral description ("the person") instead of the name."""
+    text = shot.prompt.strip()
     framing = f"{shot.size.replace('-', ' ')} shot"
     if shot.camera != "static":
         framing += f", {shot.camera.replace('-', ' ')} camera"
@@ -102,14 +103,6 @@ def plan_shot(storyboard: Storyboard, shot: Shot, index: int, base: Manifest | N
         raise ShotProblem(f"{label}: {shot.seconds:g} s is longer than {model.id} can make in one shot "
                           f"(at most {rules.max_frames / fps:.2f} s at {fps} fps); split it into several shots",
                           shot.id, "seconds")
-    try:
-        cameos = hooks.resolve_cameos(shot.cameos)
-    except BadInput as exc:
-        raise ShotProblem(f"{label}: {exc}", shot.id, "prompt") from None
-    references = [p for c in cameos for p in c.reference_images]
-    if references and "reference" not in model.capabilities:
-        raise ShotProblem(f"{label}: the cameo needs a model that takes reference images (VACE); "
-                          f"{model.id} does not", shot.id, "prompt")
     for key in ("image", "last_image"):
         path = getattr(shot, key)
         if path:
@@ -119,8 +112,7 @@ def plan_shot(storyboard: Storyboard, shot: Shot, index: int, base: Manifest | N
         model_id=model.id, prompt=model_prompt(shot),
         negative_prompt=", ".join(p for p in (settings.negative_prompt.strip(), shot.negative_prompt.strip()) if p),
         seconds=float(shot.seconds), width=width, height=height, fps=fps, steps=settings.steps,
-        guidance=settings.guidance, image=shot.image, reference_images=references,
-        cameos=[c.cameo_id for c in cameos],
+        guidance=settings.guidance, image=shot.image,
     )
     style = shot.style or settings.style
     try:
@@ -128,6 +120,12 @@ def plan_shot(storyboard: Storyboard, shot: Shot, index: int, base: Manifest | N
     except BadInput as exc:
         raise ShotProblem(f"{label}: {exc}", shot.id if shot.style else "settings",
                           "style") from None
+    try:  # policy, limits and cameo consent, as the engine will check them again at submit and render
+        check_request(base_request, stage="preview")
+    except Refused as exc:
+        raise ShotRefused(f"{label}: {exc}", shot.id, "prompt") from None
+    except BadInput as exc:
+        raise ShotProblem(f"{label}: {exc}", shot.id, "prompt") from None
     seed0 = shot.seed if shot.seed is not None else random.randint(0, MAX_SEED - 4)
     requests = [dataclasses.replace(base_request, seed=seed0 + v) for v in range(shot.variations)]
     return ShotPlan(shot, index, requests, continues, model)

@@ -7,7 +7,7 @@ from sora_studio.core.storyboard import hooks
 from sora_studio.core.storyboard.model import Shot, Storyboard, parse_cameo_mentions
 from sora_studio.core.storyboard.plan import plan_storyboard
 from sora_studio.core.storyboard.toml_io import dumps_storyboard, load_storyboard, loads_storyboard
-from sora_studio.errors import BadInput
+from sora_studio.errors import BadInput, Refused
 
 GOOD = """\
 title = "test"
@@ -101,9 +101,6 @@ def test_storyboard_plan_errors_name_the_line(tmp_path):
     # unknown style in a shot
     message = _error(GOOD.replace('id = "b"', 'id = "b"\nstyle = "vaporwave"'), tmp_path, plan=True)
     assert message.startswith("board.toml:15:") and "unknown style 'vaporwave'" in message and "noir" in message
-    # unknown cameo mention: refused by the default hook
-    message = _error(GOOD.replace("a cat on a wall", "@bob sits on a wall"), tmp_path, plan=True)
-    assert message.startswith("board.toml:10:") and "unknown cameo @bob" in message
     # longer than the tiny model can make in one shot (33 frames at 16 fps)
     message = _error(GOOD.replace("seconds = 0.5\n\n", "seconds = 9\n\n"), tmp_path, plan=True)
     assert message.startswith("board.toml:11:") and "split it" in message
@@ -114,18 +111,35 @@ def test_storyboard_plan_errors_name_the_line(tmp_path):
     assert message.startswith("board.toml:11:") and "first and a last frame" in message
 
 
-def test_storyboard_cameo_hook_can_be_filled(tmp_path):
-    storyboard, _ = loads_storyboard(GOOD.replace("a cat on a wall", "@ana.b waves at @max, mail x@y.z"))
-    assert storyboard.shots[0].cameos == ["ana.b", "max"]
-    seen = []
-    hooks.set_cameo_resolver(lambda names: seen.append(names) or [hooks.CameoRef(n, f"id-{n}") for n in names])
-    try:
-        plans = plan_storyboard(storyboard)
-    finally:
-        hooks.set_cameo_resolver(None)
-    assert seen == [["ana.b", "max"]]
-    assert plans[0].requests[0].cameos == ["id-ana.b", "id-max"]
-    assert "@" not in plans[0].requests[0].prompt.split(",")[0]
+def test_storyboard_cameo_mentions_go_through_the_real_consent_check(tmp_path, cameo_studio, tiny_models):
+    """@name is checked at plan time against the cameo store with the requester's permissions, located to its line."""
+    board = tmp_path / "board.toml"
+    cameo_board = GOOD.replace('fps = 16\n', 'fps = 16\nmodel = "wan-vace-tiny"\n')
+    tiny_models.install("wan-vace")
+    storyboard, _ = loads_storyboard(cameo_board.replace("a cat on a wall", "@alice waves, mail x@y.z"))
+    assert storyboard.shots[0].cameos == ["alice"]
+    plans = plan_storyboard(storyboard)  # Alice (the active profile) may use her own cameo
+    assert "@alice" in plans[0].requests[0].prompt  # resolved to "the person" by the generation check
+    # unknown cameo: refused (exit 3) and located on the shot's prompt line
+    board.write_text(cameo_board.replace("a cat on a wall", "@bob sits on a wall"))
+    storyboard, source = load_storyboard(board)
+    with pytest.raises(Refused) as info:
+        try:
+            plan_storyboard(storyboard)
+        except Refused as exc:
+            raise source.locate(exc) from None
+    assert str(info.value).startswith("board.toml:11:") and "unknown cameo 'bob'" in str(info.value)
+    # a revoked cameo is refused the same way, before any worker starts
+    from sora_studio.core.cameo.permissions import revoke
+
+    revoke(cameo_studio.store, "alice", cameo_studio.alice.id)
+    storyboard, _ = loads_storyboard(cameo_board.replace("a cat on a wall", "@alice waves"))
+    with pytest.raises(Refused, match="revoked"):
+        plan_storyboard(storyboard)
+    # a text-to-video model cannot show a cameo: the error names the models that can
+    storyboard, _ = loads_storyboard(GOOD.replace("a cat on a wall", "@alice waves"))
+    with pytest.raises(Refused, match="wan2.1-vace-1.3b"):
+        plan_storyboard(storyboard)
 
 
 def test_storyboard_mentions():
