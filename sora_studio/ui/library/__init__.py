@@ -1,0 +1,1 @@
+"""library panel of the editor."""

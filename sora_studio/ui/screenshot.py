@@ -1,0 +1,90 @@
+"""Screenshot of the editor on the demo project: `python -m sora_studio.ui.screenshot OUT.png [WORKDIR]`.
+
+Used by tests/ui/test_screenshot.py (under Xvfb when available, else the offscreen platform) and to
+refresh docs/screenshots/editor.png. Waits until thumbnails, waveforms and the viewer frame are in.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PLAYHEAD = 130
+
+
+def wait_until(app, condition, timeout_s: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def take_screenshot(out: Path, workdir: Path) -> Path:
+    from PySide6.QtGui import QGuiApplication
+
+    from sora_studio.ui.app import create_app
+    from sora_studio.ui.demo import build_demo_project
+    from sora_studio.ui.main_window import MainWindow
+
+    project = build_demo_project(workdir)
+    project_path = project.path
+    project.close()
+    app = create_app([])
+    window = MainWindow()
+    window.resize(1600, 960)
+    window.show()
+    if not window.open_path(project_path):
+        raise RuntimeError(f"could not open the demo project at {project_path}")
+    session = window.session
+    window.timeline_panel.zoom_to_fit()
+    first_video = session.timeline.video_tracks()[0].clips[1]
+    session.select({first_video.id})
+    session.set_playhead(PLAYHEAD)
+    session.set_mark_in(110)
+    session.set_mark_out(190)
+    previews = window.previews
+    paths = {str(session.resolve(c.take.url)) for _, c in session.timeline.clips() if c.take}
+    wait_until(app, lambda: all(previews.thumbnails(p) is not None or previews.peaks(p) is not None for p in paths)
+               and previews.pending() == 0)
+    playback = window.viewer.playback
+    wait_until(app, lambda: playback.displayed_index == PLAYHEAD)
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.02)
+    screen = QGuiApplication.primaryScreen()
+    if QGuiApplication.platformName() == "xcb" and screen is not None:
+        pixmap = screen.grabWindow(0, window.x(), window.y(), window.width(), window.height())
+        if pixmap.isNull():
+            pixmap = window.grab()
+    else:
+        pixmap = window.grab()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not pixmap.save(str(out), "PNG"):
+        raise RuntimeError(f"could not write {out}")
+    window.close()
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print("usage: python -m sora_studio.ui.screenshot OUT.png [WORKDIR]", file=sys.stderr)
+        return 2
+    out = Path(argv[0])
+    if len(argv) > 1:
+        take_screenshot(out, Path(argv[1]))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            take_screenshot(out, Path(tmp))
+    from PySide6.QtGui import QGuiApplication
+
+    print(f"{out} (Qt platform: {QGuiApplication.platformName()})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""timeline panel of the editor."""

@@ -1,0 +1,1 @@
+"""viewer panel of the editor."""

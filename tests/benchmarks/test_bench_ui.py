@@ -1,0 +1,21 @@
+"""`sora-studio bench ui` in quick mode: it runs end to end and reports figures with their baselines."""
+
+from __future__ import annotations
+
+
+def test_bench_ui_quick_reports_startup_and_stalls():
+    from sora_studio.bench import ui
+
+    result = ui.run(quick=True)
+    startup = result["startup"]
+    assert startup["baseline_s"] > 0 and startup["editor_s"] > 0
+    assert abs(startup["ratio"] - startup["editor_s"] / startup["baseline_s"]) < 0.05
+    r = result["responsiveness"]
+    for phase in ("idle", "playing", "exporting"):
+        assert r[phase]["ticks"] > 0, phase
+        assert r[phase]["longest_stall_ms"] >= 0
+    assert r["playing"]["frames_shown"] > 0, "the viewer played frames"
+    assert r["playing"]["target_fps"] == 24
+    assert r["exporting"]["export_s"] > 0
+    text = ui.format(result)
+    assert "bare QApplication + QWidget" in text and "exporting" in text and "playing" in text
