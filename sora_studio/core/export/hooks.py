@@ -16,6 +16,7 @@ import numpy as np
 
 from sora_studio.core.audio.mix import TrackState, audible
 from sora_studio.core.export.presets import ExportPreset
+from sora_studio.core.generation.recipe_file import read_recipe
 from sora_studio.core.timeline.model import NAMESPACE, Timeline
 
 
@@ -73,8 +74,14 @@ class ExportContext:
                         path = Path(resolve(take.url))
                     except Exception:  # noqa: BLE001 - a bad url shows up as a render error, not here
                         path = None
+                metadata = dict(take.metadata)
+                ours = metadata.get(NAMESPACE)
+                if path is not None and not (isinstance(ours, dict) and ours.get("recipe")):
+                    recipe = read_recipe(path)  # a generated file placed without its recipe is still generated
+                    if recipe is not None:
+                        metadata[NAMESPACE] = {**(ours if isinstance(ours, dict) else {}), "recipe": recipe}
                 sources.append(ExportSource(clip.id, track.id, track.kind, take.url, path, clip.active_take,
-                                            dict(take.metadata)))
+                                            metadata))
         return cls(timeline=timeline, preset=preset, sources=sources, out_path=out_path)
 
 
@@ -103,5 +110,8 @@ class ExportHooks:
 
 
 def default_hooks(context: ExportContext) -> ExportHooks:
-    """The hooks an export gets when the caller passes none. Empty until provenance is wired in."""
-    return ExportHooks()
+    """The hooks every export gets unless the caller passes its own: the visible watermark and invisible trace
+    mark when generated content is present, and signed C2PA Content Credentials plus a ledger entry always."""
+    from sora_studio.core.provenance.export_hooks import provenance_hooks
+
+    return provenance_hooks(context)

@@ -68,6 +68,7 @@ class Recipe:
     dtype: str = "float32"
     software: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    trace_mark_id: str | None = None  # the invisible mark embedded in this clip (hex), also in the ledger
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,15 +30,21 @@ class MediaItem:
     info: dict[str, Any] = field(default_factory=dict)
     missing: bool = False
     name: str = ""
+    recipe: dict[str, Any] | None = None  # set for generated clips: the recipe they were made with
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "url": self.url, "kind": self.kind, "name": self.name, "info": self.info}
+        data = {"id": self.id, "url": self.url, "kind": self.kind, "name": self.name, "info": self.info}
+        if self.recipe is not None:
+            data["recipe"] = self.recipe
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MediaItem:
         info = data.get("info") if isinstance(data.get("info"), dict) else {}
         kind = data.get("kind") if data.get("kind") in ("video", "audio", "image") else "video"
-        return cls(id=data["id"], url=data["url"], kind=kind, info=info, name=str(data.get("name") or ""))
+        recipe = data.get("recipe") if isinstance(data.get("recipe"), dict) else None
+        return cls(id=data["id"], url=data["url"], kind=kind, info=info, name=str(data.get("name") or ""),
+                   recipe=recipe)
 
     @property
     def has_video(self) -> bool:
@@ -69,7 +75,7 @@ def take_for_media(item: MediaItem, rate: Fraction) -> Take:
         url=item.url,
         length=media_length(item, rate),
         missing=item.missing,
-        metadata={NAMESPACE: {"media_id": item.id}},
+        metadata={NAMESPACE: {"media_id": item.id, **({"recipe": item.recipe} if item.recipe else {})}},
     )
 
 

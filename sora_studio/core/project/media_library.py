@@ -78,6 +78,7 @@ class ProjectMedia:
 
         The copy reports progress (0..1) and stops on `cancel` (errors.Cancelled), leaving no partial file.
         """
+        from sora_studio.core.generation.recipe_file import read_recipe
         from sora_studio.core.media.probe import probe
 
         source = Path(file)
@@ -90,7 +91,8 @@ class ProjectMedia:
         for item in self.media:
             if item.url == url:
                 return item
-        item = MediaItem(id=new_id("media"), url=url, kind=info.kind, info=info.to_dict(), name=source.name)
+        item = MediaItem(id=new_id("media"), url=url, kind=info.kind, info=info.to_dict(), name=source.name,
+                         recipe=read_recipe(self.resolve(url)))
         self.media.append(item)
         self.mark_dirty()
         self.changed.emit("media")
