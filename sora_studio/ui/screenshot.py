@@ -25,7 +25,6 @@ def wait_until(app, condition, timeout_s: float = 30.0) -> bool:
 
 
 def take_screenshot(out: Path, workdir: Path) -> Path:
-    from PySide6.QtGui import QGuiApplication
 
     from sora_studio.ui.app import create_app
     from sora_studio.ui.demo import build_demo_project
@@ -56,34 +55,45 @@ def take_screenshot(out: Path, workdir: Path) -> Path:
     for _ in range(5):
         app.processEvents()
         time.sleep(0.02)
-    screen = QGuiApplication.primaryScreen()
-    if QGuiApplication.platformName() == "xcb" and screen is not None:
-        pixmap = screen.grabWindow(0, window.x(), window.y(), window.width(), window.height())
-        if pixmap.isNull():
-            pixmap = window.grab()
-    else:
-        pixmap = window.grab()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not pixmap.save(str(out), "PNG"):
-        raise RuntimeError(f"could not write {out}")
+    save_window_png(window, out)
     window.close()
     return out
 
 
-def main(argv: list[str]) -> int:
+def save_window_png(window, out: Path) -> None:
+    """Grab the window as a person sees it (the X screen under Xvfb, the widget offscreen) and save a PNG."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    pixmap = None
+    if QGuiApplication.platformName() == "xcb" and screen is not None:
+        pixmap = screen.grabWindow(0, window.x(), window.y(), window.width(), window.height())
+    if pixmap is None or pixmap.isNull():
+        pixmap = window.grab()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not pixmap.save(str(out), "PNG"):
+        raise RuntimeError(f"could not write {out}")
+
+
+def screenshot_main(argv: list[str], take, module: str) -> int:
+    """`python -m MODULE OUT.png [WORKDIR]`: run `take(out, workdir)` in WORKDIR or a temporary folder."""
     if not argv:
-        print("usage: python -m sora_studio.ui.screenshot OUT.png [WORKDIR]", file=sys.stderr)
+        print(f"usage: python -m {module} OUT.png [WORKDIR]", file=sys.stderr)
         return 2
     out = Path(argv[0])
     if len(argv) > 1:
-        take_screenshot(out, Path(argv[1]))
+        take(out, Path(argv[1]))
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            take_screenshot(out, Path(tmp))
+            take(out, Path(tmp))
     from PySide6.QtGui import QGuiApplication
 
     print(f"{out} (Qt platform: {QGuiApplication.platformName()})")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return screenshot_main(argv, take_screenshot, "sora_studio.ui.screenshot")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from sora_studio.ui.screenshot import screenshot_main
 
 
 def _wait(app, condition, timeout_s: float) -> bool:
@@ -31,6 +32,7 @@ def take_screenshot(out: Path, workdir: Path) -> Path:
     from sora_studio.ui.demo import build_demo_project
     from sora_studio.ui.generate import install
     from sora_studio.ui.generate.form import CUSTOM
+    from sora_studio.ui.screenshot import save_window_png
     from sora_studio.ui.main_window import MainWindow
 
     project = build_demo_project(workdir)
@@ -69,10 +71,7 @@ def take_screenshot(out: Path, workdir: Path) -> Path:
     if not _wait(app, lambda: live.step >= 25 and bool(live.frames), 300):
         raise RuntimeError("the running job sent no progress/preview")
     _wait(app, lambda: False, 0.5)  # let the animation and layout settle
-    pixmap = window.grab()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not pixmap.save(str(out), "PNG"):
-        raise RuntimeError(f"could not write {out}")
+    save_window_png(window, out)
     if row is not None:
         row.controller.cancel(running)
     controller.set_paused(True)
@@ -84,17 +83,7 @@ def take_screenshot(out: Path, workdir: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print("usage: python -m sora_studio.ui.generate.screenshot OUT.png [WORKDIR]", file=sys.stderr)
-        return 2
-    out = Path(argv[0])
-    if len(argv) > 1:
-        take_screenshot(out, Path(argv[1]))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            take_screenshot(out, Path(tmp))
-    print(out)
-    return 0
+    return screenshot_main(argv, take_screenshot, "sora_studio.ui.generate.screenshot")
 
 
 if __name__ == "__main__":
