@@ -58,6 +58,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sora-studio", description="Sora Studio: local AI video studio (GUI without a sub-command)")
     parser.add_argument("--version", action="version", version=f"sora-studio {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this install: editor window, tiny render, encode, C2PA sign and verify")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module_name in COMMAND_MODULES:
         try:
@@ -81,6 +83,10 @@ def _is_gui_invocation(argv: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--self-test"]:
+        from sora_studio.selftest import run_self_test
+
+        return run_self_test()
     if _is_gui_invocation(argv):
         from sora_studio.ui.app import run_gui  # Qt is imported only for the GUI
 
