@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from sora_studio.cli import emit, json_parent
-from sora_studio.errors import BadInput, Cancelled, Refused, StudioError
+from sora_studio.commands.generate import add_request_arguments, request_from_args
+from sora_studio.engine.protocol import result_or_raise
+from sora_studio.errors import BadInput, Cancelled
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,19 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     submit.add_argument("--workers", type=int, help="worker actors to start (default: one per GPU, else per CPU)")
     submit.add_argument("--shared-storage", action="store_true",
                         help="workers write OUT directly (its folder is on storage every node mounts at the same path)")
-    submit.add_argument("--model", help="model id (default: the best installed model, else the tiny Wan)")
-    submit.add_argument("--prompt", required=True)
-    submit.add_argument("--negative-prompt", default="")
-    submit.add_argument("--seconds", type=float)
-    submit.add_argument("--size", help="WIDTHxHEIGHT")
-    submit.add_argument("--fps", type=int)
-    submit.add_argument("--seed", type=int)
-    submit.add_argument("--steps", type=int)
-    submit.add_argument("--guidance", type=float)
-    submit.add_argument("--image", help="first-frame image (image-to-video models); sent to the worker")
-    submit.add_argument("--remix", help="source video to remix; sent to the worker")
-    submit.add_argument("--strength", type=float)
-    submit.add_argument("-o", "--output", required=True, help="output .mp4 (on this machine)")
+    add_request_arguments(submit)
     submit.set_defaults(func=_submit)
 
 
@@ -108,22 +98,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from sora_studio.commands.generate import parse_size
-    from sora_studio.core.generation.request import GenerationRequest
-    from sora_studio.core.models.install import default_model_id
     from sora_studio.farm.client import FarmClient
 
-    width, height = parse_size(args.size)
-    for label, path in (("--image", args.image), ("--remix", args.remix)):
-        if path and not Path(path).is_file():
-            raise BadInput(f"{label} file {path} does not exist")
-    request = GenerationRequest(
-        model_id=args.model or default_model_id("i2v" if args.image else "t2v"), prompt=args.prompt,
-        negative_prompt=args.negative_prompt, seconds=args.seconds, width=width, height=height, fps=args.fps,
-        seed=args.seed, steps=args.steps, guidance=args.guidance,
-        image=str(Path(args.image).resolve()) if args.image else None,
-        video=str(Path(args.remix).resolve()) if args.remix else None, strength=args.strength,
-    )
+    request = request_from_args(args)
     farm = FarmClient(args.address, workers=args.workers, shared_storage=args.shared_storage)
     farm.progress.connect(
         lambda _job, step, steps, eta: print(f"step {step}/{steps}  eta {eta:5.1f}s", file=sys.stderr))
@@ -139,11 +116,7 @@ def _submit(args: argparse.Namespace) -> int:
             raise Cancelled("farm render cancelled") from None
     finally:
         farm.close()
-    if final is None or final["type"] != "result":
-        error = (final or {}).get("error", {"kind": "runtime", "message": "no answer from the farm"})
-        cls = {"bad_input": BadInput, "refused": Refused, "cancelled": Cancelled}.get(error.get("kind"), StudioError)
-        raise cls(error.get("message", "farm render failed"))
-    result = {k: v for k, v in final.items() if k != "type"}
+    result = result_or_raise(final, "the farm")
     for notice in result.get("notices", []):
         print(f"notice: {notice}", file=sys.stderr)
     worker = result.get("farm", {}).get("worker", {})

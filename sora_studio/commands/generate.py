@@ -7,11 +7,18 @@ import sys
 from pathlib import Path
 
 from sora_studio.cli import emit, json_parent
-from sora_studio.errors import BadInput, Cancelled, Refused, StudioError
+from sora_studio.engine.protocol import result_or_raise
+from sora_studio.errors import BadInput, Cancelled
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", parents=[json_parent()], help="generate a clip (text/image/video to video)")
+    add_request_arguments(p)
+    p.set_defaults(func=_run)
+
+
+def add_request_arguments(p: argparse.ArgumentParser) -> None:
+    """The request options shared by `generate` and `farm submit`."""
     p.add_argument("--model", help="model id (default: the best installed model, else the tiny Wan, which makes noise)")
     p.add_argument("--prompt", required=True)
     p.add_argument("--negative-prompt", default="")
@@ -27,7 +34,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cameo", action="append", default=[], metavar="NAME",
                    help="put an enrolled cameo in the shot (repeatable, at most 2; `@NAME` in the prompt works too)")
     p.add_argument("-o", "--output", required=True, help="output .mp4")
-    p.set_defaults(func=_run)
+
+
+def request_from_args(args: argparse.Namespace):
+    """The GenerationRequest the options describe (input files must exist; the model must be known)."""
+    from sora_studio.core.generation.mentions import find_mentions
+    from sora_studio.core.generation.request import GenerationRequest
+    from sora_studio.core.models.install import default_model_id
+    from sora_studio.core.models.manifest import get_manifest
+
+    wants_cameo = bool(args.cameo) or bool(find_mentions(args.prompt))
+    model_id = args.model or default_model_id("i2v" if args.image else "reference" if wants_cameo else "t2v")
+    width, height = parse_size(args.size)
+    for label, path in (("--image", args.image), ("--remix", args.remix)):
+        if path and not Path(path).is_file():
+            raise BadInput(f"{label} file {path} does not exist")
+    get_manifest(model_id)  # an unknown model is bad input before anything starts
+    return GenerationRequest(
+        model_id=model_id, prompt=args.prompt, negative_prompt=args.negative_prompt, seconds=args.seconds,
+        width=width, height=height, fps=args.fps, seed=args.seed, steps=args.steps, guidance=args.guidance,
+        image=str(Path(args.image).resolve()) if args.image else None,
+        video=str(Path(args.remix).resolve()) if args.remix else None, strength=args.strength,
+        cameos=list(args.cameo),
+    )
 
 
 def parse_size(text: str | None) -> tuple[int | None, int | None]:
@@ -41,26 +70,11 @@ def parse_size(text: str | None) -> tuple[int | None, int | None]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sora_studio.core.generation.mentions import find_mentions
-    from sora_studio.core.generation.request import GenerationRequest
-    from sora_studio.core.models.install import default_model_id
     from sora_studio.core.models.manifest import get_manifest
     from sora_studio.engine.client import EngineClient
 
-    wants_cameo = bool(args.cameo) or bool(find_mentions(args.prompt))
-    model_id = args.model or default_model_id("i2v" if args.image else "reference" if wants_cameo else "t2v")
-    width, height = parse_size(args.size)
-    for label, path in (("--image", args.image), ("--remix", args.remix)):
-        if path and not Path(path).is_file():
-            raise BadInput(f"{label} file {path} does not exist")
-    request = GenerationRequest(
-        model_id=model_id, prompt=args.prompt, negative_prompt=args.negative_prompt, seconds=args.seconds,
-        width=width, height=height, fps=args.fps, seed=args.seed, steps=args.steps, guidance=args.guidance,
-        image=str(Path(args.image).resolve()) if args.image else None,
-        video=str(Path(args.remix).resolve()) if args.remix else None, strength=args.strength,
-        cameos=list(args.cameo),
-    )
-    get_manifest(model_id)  # an unknown model is bad input before anything starts
+    request = request_from_args(args)
+    model_id = request.model_id
     output = Path(args.output).resolve()
     client = EngineClient()
     bar = _ProgressBar()
@@ -78,12 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
         client.close()
-    if final is None or final["type"] != "result":
-        error = (final or {}).get("error", {"kind": "runtime", "message": "no answer from the engine"})
-        kind = error.get("kind")
-        cls = {"bad_input": BadInput, "refused": Refused, "cancelled": Cancelled}.get(kind, StudioError)
-        raise cls(error.get("message", "generation failed"))
-    result = {k: v for k, v in final.items() if k not in ("type",)}
+    result = result_or_raise(final)
     for notice in result.get("notices", []):
         print(f"notice: {notice}", file=sys.stderr)
     human = f"wrote {result['media']} (recipe: {result['recipe_file']})"

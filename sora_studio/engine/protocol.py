@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sora_studio.errors import BadInput, Cancelled, Refused, StudioError
+
 TO_WORKER = frozenset({"submit", "cancel", "shutdown"})
 FROM_WORKER = frozenset({"ready", "started", "progress", "preview", "result", "failed"})
 FAILURE_KINDS = frozenset({"cancelled", "bad_input", "refused", "runtime", "out_of_memory", "crashed"})
@@ -41,3 +43,12 @@ def decode(line: str) -> dict[str, Any]:
 
 def failure(job_id: str, kind: str, message: str) -> str:
     return encode("failed", job_id=job_id, error={"kind": kind, "message": message})
+
+
+def result_or_raise(final: dict[str, Any] | None, who: str = "the engine") -> dict[str, Any]:
+    """The result fields of a job's final message; a failure raises the matching error (exit codes follow)."""
+    if final is not None and final.get("type") == "result":
+        return {k: v for k, v in final.items() if k != "type"}
+    error = (final or {}).get("error", {"kind": "runtime", "message": f"no answer from {who}"})
+    cls = {"bad_input": BadInput, "refused": Refused, "cancelled": Cancelled}.get(error.get("kind"), StudioError)
+    raise cls(error.get("message", "generation failed"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sora_studio.errors import BadInput, Cancelled, Refused, StudioError
+from sora_studio.engine.protocol import result_or_raise
+from sora_studio.errors import Cancelled
 
 
 class EngineGenerator:
@@ -33,12 +34,9 @@ class EngineGenerator:
             self.client.cancel(job_id)
             self.client.wait(job_id, timeout=30)
             raise Cancelled("storyboard cancelled; the shots already made are kept in the project") from None
-        if final is None or final["type"] != "result":
-            error = (final or {}).get("error", {"kind": "runtime", "message": "no answer from the engine"})
-            cls = {"bad_input": BadInput, "refused": Refused, "cancelled": Cancelled}.get(error.get("kind"), StudioError)
-            raise cls(error.get("message", "generation failed"))
+        result = result_or_raise(final)
         self.loaded_model = request.model_id
-        return GeneratedMedia(Path(final["media"]), final["recipe"], list(final.get("notices", [])))
+        return GeneratedMedia(Path(result["media"]), result["recipe"], list(result.get("notices", [])))
 
     def close(self) -> None:
         self.client.close()

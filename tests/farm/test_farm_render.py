@@ -92,17 +92,17 @@ def test_farm_renders_clip_with_events_and_same_frames_on_rerun(farm, tmp_path):
     assert final["farm"]["worker"]["pid"] != os.getpid()
     # same recipe on the same device => the same picture (the retry path relies on this); only the invisible
     # trace mark differs, since every render gets its own mark id
-    marks = {final["recipe"].pop("trace_mark_id"), rerun["recipe"].pop("trace_mark_id")}
-    assert rerun["recipe"] == final["recipe"] and len(marks) == 2
+    workers = {result["recipe"].pop("trace_mark_id"): result["farm"]["worker"]["pid"] for result in (final, rerun)}
+    assert rerun["recipe"] == final["recipe"] and len(workers) == 2
     a, b = first_frame(final["media"]).astype(int), first_frame(rerun["media"]).astype(int)
     assert np.abs(a - b).mean() < 2.0
     # the worker's provenance record is mirrored into this machine's ledger, so `verify` finds the clip here
     from sora_studio.core.provenance.ledger import Ledger
 
-    for mark in marks:
+    for mark, pid in workers.items():  # each render's record names the worker that made it
         with Ledger() as ledger:
             record = ledger.by_mark(mark)
-        assert record is not None and record.recipe["farm_worker"].endswith(str(final["farm"]["worker"]["pid"]))
+        assert record is not None and record.recipe["farm_worker"].endswith(str(pid))
 
 
 def test_farm_worker_killed_mid_job_is_retried_elsewhere(farm, tmp_path):

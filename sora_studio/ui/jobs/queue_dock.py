@@ -72,6 +72,8 @@ class QueueDock(QWidget):
     @Slot()
     def sync(self) -> None:
         """Re-read the queue: add/remove/reorder rows and refresh every row."""
+        if self.controller.closed:  # an update queued before shutdown arrives after it: nothing to show
+            return
         jobs = self.controller.jobs()
         self._jobs = {job.id: job for job in jobs}
         for job_id in [j for j in self.rows if j not in self._jobs]:
@@ -109,6 +111,8 @@ class QueueDock(QWidget):
 
     @Slot(str)
     def _on_job_updated(self, job_id: str) -> None:
+        if self.controller.closed:
+            return
         row = self.rows.get(job_id)
         try:
             job = self.controller.queue.get(job_id)  # one indexed SQLite read: the state may have moved on
