@@ -29,8 +29,8 @@ def client(tiny_models, tmp_path_factory):
     c.close()
 
 
-def _req(steps=2, seed=1, prompt="a cat"):
-    return GenerationRequest(model_id="wan-tiny", prompt=prompt, seconds=0.5, width=64, height=64, seed=seed,
+def _req(steps=2, seed=1, prompt="a cat", size=64):
+    return GenerationRequest(model_id="wan-tiny", prompt=prompt, seconds=0.5, width=size, height=size, seed=seed,
                              steps=steps)
 
 
@@ -57,7 +57,8 @@ def test_progress_previews_result_then_cancel_within_one_step(client, tmp_path):
     assert [e[2] for e in previews] == [1, 2, 3]
     assert base64.b64decode(previews[-1][3][0]).startswith(b"\x89PNG")
 
-    # cancel: ask at step 2 of 40; the worker must stop at the end of the step that is running
+    # cancel: ask at step 2 of 40; the worker must stop at the end of the step that is running. The steps are
+    # made long enough (bigger frames) that the pipe's latency on a loaded machine is not itself a step.
     cancel_at = {}
 
     def on_progress(job_id, step, steps, eta):
@@ -66,7 +67,7 @@ def test_progress_previews_result_then_cancel_within_one_step(client, tmp_path):
             client.cancel(job_id)
 
     client.progress.connect(on_progress)
-    long_job = client.submit(_req(steps=40, seed=2), tmp_path / "b.mp4")
+    long_job = client.submit(_req(steps=40, seed=2, size=192), tmp_path / "b.mp4")
     final = client.wait(long_job, TIMEOUT)
     assert final["type"] == "failed" and final["error"]["kind"] == "cancelled"
     last_step = max(e[2] for e in events if e[0] == "progress" and e[1] == long_job)
