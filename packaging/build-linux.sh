@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the Linux one-folder bundle, run its self-test, and wrap it as a tarball and a .deb.
-#   packaging/build-linux.sh            (from the repository root, with the project's venv active)
+#   packaging/build-linux.sh [--bundle-only]   (from the repository root, with the project's venv active;
+#                                               --bundle-only skips the archives: what CI runs)
 # Needs: pyinstaller (pip), dpkg-deb (Debian/Ubuntu). Outputs in dist/ (gitignored):
 #   dist/sora-studio/                   the bundle        dist/sora-studio-VERSION-linux-x86_64.tar.gz
 #   dist/sora-studio_VERSION_amd64.deb  installs to /opt/sora-studio with /usr/bin/sora-studio and a .desktop entry
@@ -20,6 +21,11 @@ QT_QPA_PLATFORM=offscreen dist/sora-studio/sora-studio --self-test
 t2=$(date +%s)
 echo "self-test: $((t2 - t1)) s"
 
+echo "bundle:  $(du -sh dist/sora-studio | cut -f1)"
+if [ "${1:-}" = "--bundle-only" ]; then
+    exit 0
+fi
+
 tarball="dist/sora-studio-${VERSION}-linux-${ARCH}.tar.gz"
 tar -C dist -czf "$tarball" sora-studio
 if command -v dpkg-deb >/dev/null; then
@@ -38,5 +44,4 @@ if command -v dpkg-deb >/dev/null; then
 fi
 t3=$(date +%s)
 echo "archives: $((t3 - t2)) s"
-echo "bundle:  $(du -sh dist/sora-studio | cut -f1)"
 ls -lh dist/*.tar.gz dist/*.deb 2>/dev/null | awk '{print $5, $9}'
