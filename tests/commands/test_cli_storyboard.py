@@ -8,6 +8,7 @@ import sys
 import av
 
 from sora_studio.core.project.bundle import Project
+from sora_studio.core.provenance.verify import verify_file
 from sora_studio.core.resources import resource_path
 from sora_studio.core.timeline.model import NAMESPACE
 
@@ -34,6 +35,11 @@ def test_cli_storyboard_run_example_into_project(tiny_models, tmp_path):
         assert (audio.codec_context.name, audio.rate, audio.channels) == ("aac", 48000, 2)
     # the sound pass: ambience from every shot's sound note, the keeper's line spoken
     assert data["audio"]["ambience"] == ["approach", "lamp"] and data["audio"]["dialogue_lines"] == 1
+    # the film carries its provenance: signed Content Credentials (generated) and the export's trace mark
+    report = verify_file(out)
+    assert report["c2pa"]["state"] == "Trusted", report["c2pa"]
+    assert report["c2pa"]["actions"][0]["digitalSourceType"].endswith("trainedAlgorithmicMedia")
+    assert report["trace_mark"]["found"] and report["ledger"]["match"] == "sha256"
     assert decoded == sum(c["frames"] for c in data["clips"]) == data["export"]["frames"]
     project = Project.open(tmp_path / "shots", session=False)
     clips = project.timeline.video_tracks()[0].clips

@@ -141,17 +141,17 @@ def sign_in_place(path: str | os.PathLike[str], spec: ManifestSpec,
         manifest = build_manifest(spec, labels)
         hashed = []
         for ing, label in zip(spec.ingredients, labels):
-            mime = _hashable(ing)
-            if mime is None:  # missing or unhashable: recorded by title only, and said so
+            ing_mime = _hashable(ing)
+            if ing_mime is None:  # missing or unhashable: recorded by title only, and said so
                 manifest.setdefault("ingredients", []).append(
                     {"title": ing.title, "relationship": ing.relationship, "label": label,
                      "format": "application/octet-stream"})
                 notes.append(f"ingredient {ing.title} is missing or not hashable; recorded by title only")
             else:
-                hashed.append((ing, label, mime))
+                hashed.append((ing, label, ing_mime))
         with c2pa.Builder.from_json(json.dumps(manifest)) as builder:
-            for ing, label, mime in hashed:
-                notes += _add_ingredient(builder, ing, label, mime)
+            for ing, label, ing_mime in hashed:
+                notes += _add_ingredient(builder, ing, label, ing_mime)
             info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, identity.chain_pem, identity.key_pem,
                                        ta_url.encode() if ta_url else None)
             with c2pa.Signer.from_info(info) as signer, open(path, "rb") as src, open(tmp, "w+b") as dst:

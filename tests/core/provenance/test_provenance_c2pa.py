@@ -50,6 +50,25 @@ def test_sign_then_verify_is_trusted_with_actions_ingredients_and_recipe(small_c
     assert read_credentials(out, anchors=[]).state == "Valid"
 
 
+def test_ingredients_of_other_media_types_do_not_change_how_the_video_is_signed(small_clip, tmp_path):
+    """A film with a WAV (dialogue) and a PNG ingredient after its MP4 ones is still signed as video/mp4."""
+    import numpy as np
+    import soundfile as sf
+    from PIL import Image
+
+    speech, still = tmp_path / "line.wav", tmp_path / "still.png"
+    sf.write(speech, np.zeros((4800, 1), np.float32), 48000)
+    Image.new("RGB", (16, 16)).save(still)
+    out = tmp_path / "signed.mp4"
+    outcome = copy_and_sign(small_clip, out, spec(ingredients=[Ingredient(small_clip, "clip.mp4"),
+                                                               Ingredient(still, "still.png"),
+                                                               Ingredient(speech, "line.wav")]))
+    assert outcome.signed, outcome.reason
+    report = read_credentials(out)
+    assert report.state == "Trusted" and {i["title"] for i in report.ingredients} == {"clip.mp4", "still.png",
+                                                                                      "line.wav"}
+
+
 def test_one_flipped_media_byte_makes_it_invalid(small_clip, tmp_path):
     out = tmp_path / "signed.mp4"
     assert copy_and_sign(small_clip, out, spec()).signed
