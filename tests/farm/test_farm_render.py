@@ -90,12 +90,16 @@ def test_farm_renders_clip_with_events_and_same_frames_on_rerun(farm, tmp_path):
     assert "preview" in kinds
     assert final["farm"]["attempts"] == 1 and final["farm"]["worker"]["node_ip"] == "127.0.0.1"
     assert final["farm"]["worker"]["pid"] != os.getpid()
-    # same recipe on the same device => the same picture (the retry path relies on this); only the invisible
-    # trace mark differs, since every render gets its own mark id
+    # same recipe on the same device => the same recipe back (the retry path relies on this); every render
+    # gets its own trace mark id
     workers = {result["recipe"].pop("trace_mark_id"): result["farm"]["worker"]["pid"] for result in (final, rerun)}
     assert rerun["recipe"] == final["recipe"] and len(workers) == 2
-    a, b = first_frame(final["media"]).astype(int), first_frame(rerun["media"]).astype(int)
-    assert np.abs(a - b).mean() < 2.0
+    a, b = first_frame(final["media"]).astype(float), first_frame(rerun["media"]).astype(float)
+    psnr = 10 * np.log10(255.0 ** 2 / max(np.mean((a - b) ** 2), 1e-9))
+    # the decoded reruns agree up to their two invisible marks (each >= 40 dB against the unmarked frame).
+    # This is only a sanity check: the tiny model's output is nearly flat, so even another seed scores ~45 dB.
+    # Bit-exact reproducibility of the pipeline output is tested in tests/core/generation/test_generation_repro.py.
+    assert psnr > 30, f"reruns differ by more than their trace marks: {psnr:.1f} dB"
     # the worker's provenance record is mirrored into this machine's ledger, so `verify` finds the clip here
     from sora_studio.core.provenance.ledger import Ledger
 
