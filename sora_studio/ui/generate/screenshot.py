@@ -9,20 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
-from sora_studio.ui.screenshot import screenshot_main
-
-
-def _wait(app, condition, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        app.processEvents()
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
+from sora_studio.ui.screenshot import screenshot_main, wait_until
 
 
 def take_screenshot(out: Path, workdir: Path) -> Path:
@@ -54,7 +43,7 @@ def take_screenshot(out: Path, workdir: Path) -> Path:
     panel.seed.setValue(1234)
     panel.prompt.setPlainText("A paper boat drifts down a rainy street at dusk, neon reflections, low angle")
     (first,) = panel.generate()
-    if not _wait(app, lambda: controller.live_state(first).media_id is not None, 300):
+    if not wait_until(app, lambda: controller.live_state(first).media_id is not None, 300):
         raise RuntimeError(f"the first job did not finish: {queue.get(first)}")
     panel.aspect.setCurrentText(CUSTOM)
     panel.custom_w.setValue(256)
@@ -68,9 +57,9 @@ def take_screenshot(out: Path, workdir: Path) -> Path:
     panel.generate()
     row = gen.queue_view.rows.get(running)
     live = controller.live_state(running)
-    if not _wait(app, lambda: live.step >= 25 and bool(live.frames), 300):
+    if not wait_until(app, lambda: live.step >= 25 and bool(live.frames), 300):
         raise RuntimeError("the running job sent no progress/preview")
-    _wait(app, lambda: False, 0.5)  # let the animation and layout settle
+    wait_until(app, lambda: False, 0.5)  # let the animation and layout settle
     save_window_png(window, out)
     if row is not None:
         row.controller.cancel(running)
