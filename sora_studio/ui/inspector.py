@@ -5,15 +5,18 @@ each timeline change, so they never hold values the model doesn't.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,10 +31,12 @@ from sora_studio.core.timeline.edits import (
     SetTrackProperty,
 )
 from sora_studio.ui.session import EditorSession
-from sora_studio.ui.takes import take_label
+from sora_studio.ui.takes import take_label, take_recipe_summary
 
 
 class Inspector(QWidget):
+    compare_requested = Signal(str, str)  # clip id, take key to compare with the active take (viewer)
+
     def __init__(self, session: EditorSession) -> None:
         super().__init__()
         self.session = session
@@ -50,6 +55,16 @@ class Inspector(QWidget):
         self.source_label = QLabel()
         self.take_box = QComboBox()
         self.take_box.activated.connect(self._take_chosen)
+        self.compare_button = QToolButton()
+        self.compare_button.setText("Compare…")
+        self.compare_button.setToolTip("Compare a take with the active one in the viewer (Shift+C)")
+        self.compare_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.compare_button.setMenu(QMenu(self.compare_button))
+        self.compare_button.clicked.connect(lambda: self.request_compare(None))
+        take_row = QHBoxLayout()
+        take_row.setContentsMargins(0, 0, 0, 0)
+        take_row.addWidget(self.take_box, 1)
+        take_row.addWidget(self.compare_button)
         self.gain_spin = QDoubleSpinBox()
         self.gain_spin.setRange(-60.0, 24.0)
         self.gain_spin.setSingleStep(0.5)
@@ -63,7 +78,7 @@ class Inspector(QWidget):
         form.addRow("End", self.end_label)
         form.addRow("Duration", self.duration_label)
         form.addRow("Source", self.source_label)
-        form.addRow("Active take", self.take_box)
+        form.addRow("Active take", take_row)
         form.addRow("Gain", self.gain_spin)
         form.addRow("", self.enabled_check)
 
@@ -135,10 +150,18 @@ class Inspector(QWidget):
                 + (f" of {timecode(length, rate)}" if length is not None else "")
             )
             self.take_box.clear()
+            menu = self.compare_button.menu()
+            menu.clear()
             for key, take in clip.takes.items():
                 self.take_box.addItem(take_label(key, take), key)
+                self.take_box.setItemData(self.take_box.count() - 1, take_recipe_summary(take) or None,
+                                          Qt.ItemDataRole.ToolTipRole)
+                if key != clip.active_take:
+                    menu.addAction(f"Compare with active: {take_label(key, take)}",
+                                   lambda k=key: self.request_compare(k))
             self.take_box.setCurrentIndex(max(0, self.take_box.findData(clip.active_take)))
             self.take_box.setEnabled(len(clip.takes) > 1)
+            self.compare_button.setEnabled(len(clip.takes) > 1)
             self.gain_spin.setValue(clip.gain_db)
             self.enabled_check.setChecked(clip.enabled)
             if not self.track_name.hasFocus():
@@ -151,6 +174,12 @@ class Inspector(QWidget):
             self._syncing = False
 
     # -- widgets -> edits -------------------------------------------------------------------------
+    def request_compare(self, key: str | None) -> None:
+        """Ask the viewer to compare `key` (default: the first take that is not active) with the active take."""
+        found = self.current()
+        if found is not None:
+            self.compare_requested.emit(found[1].id, key or "")
+
     @Slot()
     def _new_gesture(self) -> None:
         self._gesture = self.session.begin_gesture()

@@ -15,3 +15,21 @@ def take_label(key: str, take) -> str:
         detail = detail[:39] + "…"
     text = f"{name} — {detail}" if detail else name
     return text + ("  (missing)" if take.missing else "")
+
+
+def take_recipe_summary(take) -> str:
+    """'model X · seed N · strength S' from the take's generation recipe, as far as it is known ('' if not)."""
+    meta = take.metadata.get("sora_studio", {}) if isinstance(take.metadata, dict) else {}
+    recipe = meta.get("recipe") if isinstance(meta, dict) else None
+    if not isinstance(recipe, dict):
+        return ""
+    parts = []
+    model = recipe.get("model_id") or recipe.get("model")
+    if model:
+        parts.append(f"model {model}")
+    if recipe.get("seed") is not None:
+        parts.append(f"seed {recipe['seed']}")
+    if recipe.get("strength") is not None:
+        parts.append(f"strength {recipe['strength']:g}" if isinstance(recipe["strength"], float) else
+                     f"strength {recipe['strength']}")
+    return " · ".join(parts)

@@ -37,4 +37,4 @@ class TaskTracker(QObject):
             return "No background tasks"
         labels = list(self._tasks.values())
         more = f" (+{len(labels) - 1} more)" if len(labels) > 1 else ""
-        return f"⏳ {labels[-1]}{more}"
+        return f"● {labels[-1]}{more}"  # a glyph every UI font has (the hourglass emoji often is missing)

@@ -27,9 +27,16 @@ class DuckSettings:
 def duck_gain(key: np.ndarray, rate: int, settings: DuckSettings = DuckSettings()) -> np.ndarray:
     """Linear gain [N] for the ducked tracks, from the key signal [C, N] (or [N])."""
     key = np.atleast_2d(np.asarray(key, dtype=np.float32))
+    return levels_to_gain(duck_levels(key, rate, settings), rate, 0, key.shape[1])
+
+
+def duck_levels(key: np.ndarray, rate: int, settings: DuckSettings = DuckSettings()) -> np.ndarray:
+    """The ducking level (dB, <= 0) of every 10 ms window of the key [C, N]: a compact form of the gain that
+    playback keeps for the whole programme and turns into samples for any range (`levels_to_gain`)."""
+    key = np.atleast_2d(np.asarray(key, dtype=np.float32))
     n = key.shape[1]
     if n == 0 or settings.depth_db <= 0:
-        return np.ones(n, np.float32)
+        return np.zeros(0)
     hop = max(1, round(WINDOW_S * rate))
     frames = -(-n // hop)
     padded = np.pad(key.mean(axis=0), (0, frames * hop - n))
@@ -48,7 +55,15 @@ def duck_gain(key: np.ndarray, rate: int, settings: DuckSettings = DuckSettings(
     for i, goal in enumerate(target):
         current += (goal - current) * (down if goal < current else up)
         level[i] = current
-    # per-sample gain by linear interpolation between window centres (no zipper steps)
-    centres = (np.arange(frames) + 0.5) * hop
-    gain_db = np.interp(np.arange(n), centres, level)
+    return level
+
+
+def levels_to_gain(levels: np.ndarray, rate: int, first: int, count: int) -> np.ndarray:
+    """Linear gain for samples [first, first + count) from `duck_levels`: linear interpolation between window
+    centres (no zipper steps); any range gives exactly the samples of the whole programme's gain."""
+    if levels.size == 0:
+        return np.ones(count, np.float32)
+    hop = max(1, round(WINDOW_S * rate))
+    centres = (np.arange(levels.size) + 0.5) * hop
+    gain_db = np.interp(np.arange(first, first + count), centres, levels)
     return (10 ** (gain_db / 20)).astype(np.float32)

@@ -111,6 +111,12 @@ def limit(audio: np.ndarray, rate: int, ceiling_dbfs: float = -1.0, lookahead_ms
     return (audio * gain[None, :]).astype(np.float32)
 
 
+def limiter_reach(rate: int, lookahead_ms: float = 5.0) -> int:
+    """Samples on each side of a sample that `limit` looks at to set its gain: a range rendered with this
+    much context on both sides is limited exactly as inside the whole programme."""
+    return 2 * max(1, round(lookahead_ms / 1000 * rate)) + 1
+
+
 def normalize(audio: np.ndarray, rate: int, target_lufs: float = WEB_LUFS, ceiling_dbfs: float = -1.0,
               max_gain_db: float = 30.0) -> tuple[np.ndarray, float, float]:
     """Bring a programme to `target_lufs` with a peak ceiling: (audio, gain applied in dB, measured input LUFS).
@@ -123,11 +129,11 @@ def normalize(audio: np.ndarray, rate: int, target_lufs: float = WEB_LUFS, ceili
     if not math.isfinite(measured):
         return audio.copy(), 0.0, measured
     gain_db = min(target_lufs - measured, max_gain_db)
-    out = audio
-    for _ in range(3):
-        out = limit(audio * np.float32(10 ** (gain_db / 20)), rate, ceiling_dbfs)
+    out = limit(audio * np.float32(10 ** (gain_db / 20)), rate, ceiling_dbfs)
+    for _ in range(2):
         error = target_lufs - integrated_loudness(out, rate)
         if abs(error) < 0.05 or gain_db >= max_gain_db:
             break
         gain_db = min(gain_db + error, max_gain_db)
-    return out, gain_db, measured
+        out = limit(audio * np.float32(10 ** (gain_db / 20)), rate, ceiling_dbfs)
+    return out, gain_db, measured  # gain_db is the gain `out` was made with (playback re-applies it)

@@ -3,7 +3,10 @@ dialogue, the sum normalised to a loudness target with a peak ceiling, as 48 kHz
 
 Loudness normalisation needs the whole programme before the first sample is written, so the master is
 rendered once into memory (48 kHz stereo float32: 23 MB per minute) and then served in chunks through
-`MasterMix.audio_samples`, the same call the export uses on TimelineCompositor.
+`MasterMix.audio_samples`, the same call the export uses on TimelineCompositor. Playback hears the same
+master through `mix_range` (core/audio/preview.py): the same stems, ducking and limiter for a short range,
+with the programme's loudness gain and ducking levels measured here once (`MixReport.gain_db`,
+`MixReport.duck_levels`).
 """
 
 from __future__ import annotations
@@ -17,16 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
-from sora_studio.core.audio.ducking import DuckSettings, duck_gain
+from sora_studio.core.audio.ducking import DuckSettings, duck_levels, levels_to_gain
 from sora_studio.core.audio.fades import fade_envelope
 from sora_studio.core.audio.loudness import WEB_LUFS, integrated_loudness, limit, normalize
 from sora_studio.core.audio.mix import TrackState, audible, db_to_gain
 from sora_studio.core.audio.placement import track_role
 from sora_studio.core.media.decode import AudioReader
-from sora_studio.core.timeline.model import Timeline, Track
+from sora_studio.core.timeline.model import Clip, Timeline, Track
 from sora_studio.errors import BadInput
 
 Resolver = Callable[[str], "Path | str | os.PathLike[str]"]
+OpenReader = Callable[[Clip, Path], AudioReader]  # an open reader for a clip's media (kept open by the caller)
 DUCKED_ROLES = ("ambience", "music")
 KEY_ROLES = ("dialogue",)
 
@@ -44,9 +48,10 @@ class MixSettings:
 class MixReport:
     loudness_in: float = -math.inf  # LUFS of the mix before normalisation
     loudness_out: float = -math.inf
-    gain_db: float = 0.0
+    gain_db: float = 0.0  # the loudness gain the master was made with (before the limiter)
     ducked_tracks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    duck_levels: np.ndarray | None = None  # ducking level per 10 ms window (None: nothing was ducked)
 
     def to_dict(self) -> dict:
         r = lambda v: round(v, 2) if math.isfinite(v) else None  # noqa: E731
@@ -60,8 +65,10 @@ def samples_at(frame: int, timeline_rate: Fraction, rate: int) -> int:
 
 
 def render_track(track: Track, timeline: Timeline, resolve: Resolver, first: int, count: int, rate: int,
-                 errors: dict[str, str]) -> np.ndarray:
-    """float32 [2, count] of one track's enabled clips with clip gain and fades (track gain not applied)."""
+                 errors: dict[str, str], open_reader: OpenReader | None = None) -> np.ndarray:
+    """float32 [2, count] of one track's enabled clips with clip gain and fades (track gain not applied).
+    `open_reader`: where readers come from when the caller keeps them open (playback); default: opened and
+    closed here."""
     out = np.zeros((2, count), np.float32)
     for clip in track.clips:
         if not clip.enabled or clip.take is None or clip.take.missing:
@@ -72,14 +79,16 @@ def render_track(track: Track, timeline: Timeline, resolve: Resolver, first: int
         if hi <= lo or gain == 0.0:
             continue
         try:
-            reader = AudioReader(Path(resolve(clip.take.url)), rate=rate, channels=2)
+            path = Path(resolve(clip.take.url))
+            reader = open_reader(clip, path) if open_reader else AudioReader(path, rate=rate, channels=2)
         except (BadInput, OSError) as exc:
             errors[clip.id] = str(exc)
             continue
         try:
             block = reader.read_samples(samples_at(clip.source_in, timeline.rate, rate) + (lo - c0), hi - lo)
         finally:
-            reader.close()
+            if open_reader is None:
+                reader.close()
         bad = ~np.isfinite(block)
         if bad.any():
             errors[clip.id] = f"{bad.mean():.1%} of its samples were NaN/infinite and were silenced"
@@ -91,6 +100,46 @@ def render_track(track: Track, timeline: Timeline, resolve: Resolver, first: int
     return out
 
 
+Stems = list[tuple[Track, np.ndarray]]
+
+
+def render_stems(timeline: Timeline, resolve: Resolver, first: int, count: int, rate: int, errors: dict[str, str],
+                 open_reader: OpenReader | None = None) -> Stems:
+    """(track, float32 [2, count]) of every audible audio track (mute/solo), track gain applied."""
+    tracks = timeline.audio_tracks()
+    heard = audible(TrackState(t.gain_db, t.muted, t.solo) for t in tracks)
+    return [(track, render_track(track, timeline, resolve, first, count, rate, errors, open_reader)
+             * np.float32(db_to_gain(track.gain_db)))
+            for track, on in zip(tracks, heard, strict=True) if on and track.enabled]
+
+
+def ducks(stems: Stems, settings: MixSettings) -> bool:
+    """Whether ambience/music is ducked: ducking is on and there is dialogue and something to duck."""
+    roles = [track_role(track) for track, _ in stems]
+    return settings.ducking and any(r in KEY_ROLES for r in roles) and any(r in DUCKED_ROLES for r in roles)
+
+
+def duck_key(stems: Stems) -> np.ndarray:
+    return np.sum([audio for track, audio in stems if track_role(track) in KEY_ROLES], axis=0)
+
+
+def sum_stems(stems: Stems, duck: np.ndarray | None, report: MixReport | None = None) -> np.ndarray:
+    """The premaster: the stems summed, ambience and music times `duck` (a gain per sample) when given."""
+    mixed = np.zeros_like(stems[0][1]) if stems else np.zeros((2, 0), np.float32)
+    for track, audio in stems:
+        if duck is not None and track_role(track) in DUCKED_ROLES:
+            audio = audio * duck
+            if report is not None:
+                report.ducked_tracks.append(track.name)
+        mixed += audio
+    return mixed
+
+
+def master_gain(mixed: np.ndarray, gain_db: float, settings: MixSettings) -> np.ndarray:
+    """The last stage, as normalisation applies it: the loudness gain, then the peak limiter."""
+    return limit(mixed * np.float32(10 ** (gain_db / 20)), settings.rate, settings.ceiling_dbfs)
+
+
 def render_mix(timeline: Timeline, resolve: Resolver, total_samples: int | None = None,
                settings: MixSettings = MixSettings()) -> tuple[np.ndarray, MixReport]:
     """The mastered programme float32 [2, total_samples] (default: the timeline's length) and a report."""
@@ -99,28 +148,17 @@ def render_mix(timeline: Timeline, resolve: Resolver, total_samples: int | None 
         total_samples = samples_at(timeline.duration, timeline.rate, rate)
     report = MixReport()
     errors: dict[str, str] = {}
-    tracks = timeline.audio_tracks()
-    heard = audible(TrackState(t.gain_db, t.muted, t.solo) for t in tracks)
-    stems: list[tuple[Track, np.ndarray]] = []
-    for track, on in zip(tracks, heard, strict=True):
-        if on and track.enabled:
-            stems.append((track, render_track(track, timeline, resolve, 0, total_samples, rate, errors)
-                          * np.float32(db_to_gain(track.gain_db))))
-    mixed = np.zeros((2, total_samples), np.float32)
-    keys = [audio for track, audio in stems if track_role(track) in KEY_ROLES]
+    stems = render_stems(timeline, resolve, 0, total_samples, rate, errors)
     gain = None
-    if settings.ducking and keys and any(track_role(t) in DUCKED_ROLES for t, _ in stems):
-        gain = duck_gain(np.sum(keys, axis=0), rate, settings.duck)
-    for track, audio in stems:
-        if gain is not None and track_role(track) in DUCKED_ROLES:
-            audio = audio * gain
-            report.ducked_tracks.append(track.name)
-        mixed += audio
+    if ducks(stems, settings):
+        report.duck_levels = duck_levels(duck_key(stems), rate, settings.duck)
+        gain = levels_to_gain(report.duck_levels, rate, 0, total_samples)
+    mixed = sum_stems(stems, gain, report) if stems else np.zeros((2, total_samples), np.float32)
     report.loudness_in = integrated_loudness(mixed, rate)
     if settings.target_lufs is not None and math.isfinite(report.loudness_in):
         mixed, report.gain_db, _ = normalize(mixed, rate, settings.target_lufs, settings.ceiling_dbfs)
     else:
-        mixed = limit(mixed, rate, settings.ceiling_dbfs)
+        mixed = master_gain(mixed, 0.0, settings)
     report.loudness_out = integrated_loudness(mixed, rate)
     report.warnings = [f"clip {clip_id}: {why}" for clip_id, why in errors.items()]
     return mixed, report

@@ -75,7 +75,8 @@ def take_for_media(item: MediaItem, rate: Fraction) -> Take:
         url=item.url,
         length=media_length(item, rate),
         missing=item.missing,
-        metadata={NAMESPACE: {"media_id": item.id, **({"recipe": item.recipe} if item.recipe else {})}},
+        metadata={NAMESPACE: {"media_id": item.id, "has_audio": bool(item.has_audio),
+                              **({"recipe": item.recipe} if item.recipe else {})}},
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from sora_studio.core.timeline.edit_base import ClipEdit, Edit
-from sora_studio.core.timeline.model import Marker, Take, Timeline, Track, TrackKind, new_id
+from sora_studio.core.timeline.model import NAMESPACE, Clip, Marker, Take, Timeline, Track, TrackKind, new_id
 from sora_studio.core.timeline.workspace import Workspace
 from sora_studio.errors import BadInput
 
@@ -230,57 +230,114 @@ class AddTake(ClipEdit):
     """Add a media reference to a clip under `key` (e.g. an AI take); `activate` makes it the active one.
 
     A clip without takes gets the new take as its active one. The active take must cover the clip's
-    source range, so activating a shorter take is refused (trim the clip first).
+    source range, so activating a shorter take is refused (trim the clip first). When the new media has
+    sound (its take says `has_audio`), linked audio partners (the sync sound of a generated clip) get the same
+    take in the same undo step, so switching takes later keeps picture and sound one generation (linked=False:
+    not). A partner that already has a take of that name keeps its own.
     """
 
     label = "Add Take"
 
-    def __init__(self, clip_id: str, key: str, take: Take, activate: bool = False) -> None:
+    def __init__(self, clip_id: str, key: str, take: Take, activate: bool = False, linked: bool = True) -> None:
         super().__init__()
         if not key:
             raise BadInput("a take needs a non-empty key")
-        self.clip_id, self.key, self.take, self.activate = clip_id, key, take, activate
+        self.clip_id, self.key, self.take, self.activate, self.linked = clip_id, key, take, activate, linked
 
     def _plan(self, ws: Workspace) -> None:
         track_id, clip = ws.find(self.clip_id)
         if self.key in clip.takes:
             raise BadInput(f"clip {clip.name!r} already has a take named {self.key!r}")
-        takes = {**clip.takes, self.key: self.take}
+        for partner_track, partner in self._sound_partners(ws, clip):
+            self._add(ws, partner_track, partner)
+        self._add(ws, track_id, clip)
+
+    def _add(self, ws: Workspace, track_id: str, clip: Clip) -> None:
         active = self.key if (self.activate or not clip.takes) else clip.active_take
-        clips = ws.clips(track_id)
-        clips[clips.index(clip)] = dataclasses.replace(clip, takes=takes, active_take=active)
+        _replace_clip(ws, track_id, clip, takes={**clip.takes, self.key: self.take}, active_take=active)
+
+    def _sound_partners(self, ws: Workspace, clip: Clip) -> list[tuple[str, Clip]]:
+        if not (self.linked and clip.link_group and (self.take.metadata.get(NAMESPACE) or {}).get("has_audio")):
+            return []
+        partners = [ws.find(partner_id) for partner_id in ws.expand_links([clip.id])[1:]]
+        return [(t, p) for t, p in partners
+                if ws.track(t).kind == "audio" and self.key not in p.takes]
+
+
+def _take_clip(ws: Workspace, clip_id: str, key: str) -> tuple[str, Clip]:
+    """(track id, editable clip) of a clip that has a take named `key` (BadInput naming its takes if not)."""
+    track_id, clip = ws.find(clip_id)
+    if key not in clip.takes:
+        raise BadInput(f"clip {clip.name!r} has no take named {key!r} (takes: {', '.join(clip.takes) or 'none'})")
+    return track_id, clip
+
+
+def _replace_clip(ws: Workspace, track_id: str, clip: Clip, **changes: Any) -> None:
+    clips = ws.clips(track_id)
+    clips[clips.index(clip)] = dataclasses.replace(clip, **changes)
+
+
+def _same_media(a: Take, b: Take) -> bool:
+    """Whether two takes come from one generation: the same file, media item or generation job."""
+    ours_a, ours_b = a.metadata.get(NAMESPACE) or {}, b.metadata.get(NAMESPACE) or {}
+    return a.url == b.url or any(ours_a.get(k) is not None and ours_a.get(k) == ours_b.get(k)
+                                 for k in ("media_id", "job_id"))
+
+
+def matching_take(partner: Clip, key: str, take: Take) -> str | None:
+    """The key of `partner`'s take that matches take `key` of a linked clip: one made from the same generation
+    (same file, media item or job) first, else one with the same key; None when it has no such take."""
+    same = [k for k, t in partner.takes.items() if _same_media(t, take)]
+    if same:
+        return key if key in same else same[0]
+    return key if key in partner.takes else None
+
+
+def _linked_takes(ws: Workspace, clip: Clip, key: str, linked: bool) -> list[tuple[str, Clip, str]]:
+    """(track id, clip, take key) of the linked partners that have a take matching `key` of `clip`."""
+    if not linked or not clip.link_group:
+        return []
+    found = []
+    for partner_id in ws.expand_links([clip.id])[1:]:
+        track_id, partner = ws.find(partner_id)
+        match = matching_take(partner, key, clip.takes[key])
+        if match is not None:
+            found.append((track_id, partner, match))
+    return found
 
 
 class SetActiveTake(ClipEdit):
+    """Make take `key` the active one; linked partners (e.g. the sync sound of a generated clip) switch to
+    their matching take in the same undo step, so picture and sound stay one generation (linked=False: not)."""
+
     label = "Switch Take"
 
-    def __init__(self, clip_id: str, key: str) -> None:
+    def __init__(self, clip_id: str, key: str, linked: bool = True) -> None:
         super().__init__()
-        self.clip_id, self.key = clip_id, key
+        self.clip_id, self.key, self.linked = clip_id, key, linked
 
     def _plan(self, ws: Workspace) -> None:
-        track_id, clip = ws.find(self.clip_id)
-        if self.key not in clip.takes:
-            raise BadInput(f"clip {clip.name!r} has no take named {self.key!r} (takes: {', '.join(clip.takes)})")
-        clips = ws.clips(track_id)
-        clips[clips.index(clip)] = dataclasses.replace(clip, active_take=self.key)
+        track_id, clip = _take_clip(ws, self.clip_id, self.key)
+        for partner_track, partner, match in _linked_takes(ws, clip, self.key, self.linked):
+            _replace_clip(ws, partner_track, partner, active_take=match)
+        _replace_clip(ws, track_id, clip, active_take=self.key)
 
 
 class RemoveTake(ClipEdit):
-    """Remove a take that is not the active one."""
+    """Remove a take that is not the active one, and the matching take of linked partners (linked=False: not).
+    Refused when a partner uses its matching take: switch takes first."""
 
     label = "Remove Take"
 
-    def __init__(self, clip_id: str, key: str) -> None:
+    def __init__(self, clip_id: str, key: str, linked: bool = True) -> None:
         super().__init__()
-        self.clip_id, self.key = clip_id, key
+        self.clip_id, self.key, self.linked = clip_id, key, linked
 
     def _plan(self, ws: Workspace) -> None:
-        track_id, clip = ws.find(self.clip_id)
-        if self.key not in clip.takes:
-            raise BadInput(f"clip {clip.name!r} has no take named {self.key!r}")
-        if self.key == clip.active_take:
-            raise BadInput("cannot remove the active take: switch to another take first")
-        takes = {k: v for k, v in clip.takes.items() if k != self.key}
-        clips = ws.clips(track_id)
-        clips[clips.index(clip)] = dataclasses.replace(clip, takes=takes)
+        track_id, clip = _take_clip(ws, self.clip_id, self.key)
+        targets = [(track_id, clip, self.key), *_linked_takes(ws, clip, self.key, self.linked)]
+        for target_track, target, key in targets:
+            if key == target.active_take:
+                which = "" if target is clip else f" of linked clip {target.name!r}"
+                raise BadInput(f"cannot remove the active take{which}: switch to another take first")
+            _replace_clip(ws, target_track, target, takes={k: v for k, v in target.takes.items() if k != key})

@@ -106,6 +106,7 @@ class TrackHeaders(QWidget):
         shape = [(r.track.id, r.height) for r in self.layout_.rows]
         if shape != self._shape:
             for header in self.headers.values():
+                header.hide()  # at once: deleteLater waits for the event loop, and stale rows would show
                 header.deleteLater()
             self.headers = {}
             for row in self.layout_.rows:

@@ -1,5 +1,6 @@
 """The viewer dock: the frame, a transport bar (to start, step, play/pause, step, to end, in/out) and a
-scrub bar with timecode. Keyboard transport (Space, J/K/L, Left/Right, I/O) is wired by the main window
+scrub bar with timecode. `start_compare` swaps the frame for the A/B take compare mode (compare_panel.py)
+until it is left. Keyboard transport (Space, J/K/L, Left/Right, I/O) is wired by the main window
 as window-wide shortcuts so it works whichever panel has focus.
 """
 
@@ -7,11 +8,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from sora_studio.core.time import timecode
 from sora_studio.ui.icons import icon_for
 from sora_studio.ui.session import EditorSession
+from sora_studio.ui.viewer.compare_panel import ComparePanel
 from sora_studio.ui.viewer.frame_view import FrameView
 from sora_studio.ui.viewer.playback import PlaybackController
 
@@ -25,6 +27,11 @@ class ViewerPanel(QWidget):
         self.frame_view.resized.connect(self.playback.set_view_size)
         self.playback.frame_shown.connect(self._on_frame)
         self.playback.playing_changed.connect(self._on_playing)
+        self.compare = ComparePanel(session)
+        self.compare.closed.connect(self._on_compare_closed)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.frame_view)
+        self.stack.addWidget(self.compare)
 
         self.scrub = QSlider(Qt.Orientation.Horizontal)
         self.scrub.setObjectName("scrubBar")
@@ -66,7 +73,7 @@ class ViewerPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        layout.addWidget(self.frame_view, 1)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.scrub)
         layout.addLayout(bar)
 
@@ -106,6 +113,32 @@ class ViewerPanel(QWidget):
     @Slot()
     def mark_out(self) -> None:
         self.session.set_mark_out(self.session.playhead + 1)  # out is exclusive: the frame on screen is kept
+
+    # -- A/B compare of takes ----------------------------------------------------------------------
+    @Slot(str, str)
+    def start_compare(self, clip_id: str, b_key: str = "") -> bool:
+        """Compare the clip's active take with take `b_key` (default: its first other take)."""
+        if not self.compare.start(clip_id, b_key or None):
+            self.session.edit_failed.emit(self.compare.status)
+            return False
+        self.stack.setCurrentWidget(self.compare)
+        return True
+
+    @Slot()
+    def toggle_compare(self) -> None:
+        """Shortcut: leave compare mode, or compare the selected clip's takes."""
+        if self.compare.active:
+            self.compare.stop()
+            return
+        selected = self.session.selected_clips()
+        if len(selected) != 1:
+            self.session.edit_failed.emit("Select one clip to compare its takes.")
+            return
+        self.start_compare(selected[0][1].id)
+
+    @Slot()
+    def _on_compare_closed(self) -> None:
+        self.stack.setCurrentWidget(self.frame_view)
 
     def _last_frame(self) -> int:
         return max(0, self.session.timeline.duration - 1)
@@ -147,4 +180,5 @@ class ViewerPanel(QWidget):
         self.marks_label.setText("   ".join(parts))
 
     def shutdown(self) -> None:
+        self.compare.shutdown()
         self.playback.shutdown()

@@ -1,249 +1,37 @@
-"""Playback: a QThread decodes and composites timeline frames; the GUI thread only paints them.
+"""Playback in the viewer, GUI-thread side: PlaybackController starts and stops the playback thread
+(playback_thread.py), receives its frames in a slot and moves the playhead; it asks for scrub grains when
+the user moves the playhead with playback stopped.
 
-The thread owns its TimelineCompositor (readers are not thread-safe) built on a *copy* of the timeline,
-replaced whenever the timeline changes, so edits on the GUI thread never race the decoder. Frames go out
-through the `frame_ready(index, QImage)` signal, which PlaybackController receives in a @Slot on the GUI
-thread (a lambda would run in this thread). The playhead is set to the index of the frame just shown, so
-what is on screen is always exactly the frame under the playhead.
-
-Timing: the frame after the one on screen is decoded ahead (prefetch) while waiting for its due time on
-the clock; a frame that is already late is skipped (picture follows the clock, never the reverse).
+Lifetime: the controller stops its thread when the viewer is hidden, closed or destroyed (idempotent) and
+starts a fresh one when it is shown again, so no thread outlives its window.
 """
 
 from __future__ import annotations
 
-import atexit
-import copy
-import threading
-import weakref
-from collections.abc import Callable
-from fractions import Fraction
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QObject, QSize, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
 
-from sora_studio.core.timeline.model import Timeline
-from sora_studio.ui.viewer.clock import AUDIO_RATE, AudioClock, WallClock
+from sora_studio.ui.viewer.playback_thread import (  # clone_timeline, to_qimage: imported from here by others
+    _LIVE_THREADS,
+    START_DELAY_MS,
+    PlaybackThread,
+    clone_timeline,
+    to_qimage,
+)
+from sora_studio.ui.viewer.scrub import ScrubAudio
 
-if TYPE_CHECKING:
-    import numpy as np
+__all__ = ["PlaybackController", "PlaybackThread", "clone_timeline", "preferences", "to_qimage"]
 
-PREFETCH = 4  # frames decoded ahead of the clock
-_LIVE_THREADS: weakref.WeakSet[PlaybackThread] = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_live_threads() -> None:
-    """A QThread still running when Python exits aborts the process: stop any a window left behind."""
-    for thread in list(_LIVE_THREADS):
-        try:
-            if thread.isRunning():
-                thread.stop_thread()
-        except RuntimeError:  # the C++ object is already gone
-            pass
-
-START_DELAY_MS = 150
+SCRUB_SETTING = "playback/scrub_audio"
 
 
-def clone_timeline(timeline: Timeline) -> Timeline:
-    """An independent copy of the timeline's content (no listeners) for use in another thread."""
-    clone = Timeline(timeline.rate, timeline.name)
-    clone.tracks = copy.deepcopy(timeline.tracks)
-    clone.markers = copy.deepcopy(timeline.markers)
-    clone.metadata = copy.deepcopy(timeline.metadata)
-    return clone
+def preferences() -> QSettings:
+    """Editor preferences (per user, under the studio's config dir)."""
+    from sora_studio.core.appdirs import config_dir
 
+    return QSettings(str(config_dir() / "editor-preferences.ini"), QSettings.Format.IniFormat)
 
-def to_qimage(frame: np.ndarray) -> QImage:
-    import numpy as np  # imported on first use (in the playback thread), not at start-up
-
-    frame = np.ascontiguousarray(frame)
-    h, w, _ = frame.shape
-    # RGB32 is the backing store's own layout: painting it is a plain copy on the GUI thread
-    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
-
-
-class PlaybackThread(QThread):
-    frame_ready = Signal(int, QImage, int)  # index, picture, play generation (0 for a still seek)
-    reached_end = Signal(int)
-    error = Signal(str)
-
-    def __init__(self, resolve: Callable[[str], Path], size: tuple[int, int], use_audio: bool | None = None) -> None:
-        super().__init__()
-        self._resolve = resolve
-        self._size = size
-        self._cond = threading.Condition()
-        self._timeline: Timeline | None = None
-        self._timeline_version = 0
-        self._request: int | None = None
-        self._playing = False
-        self._speed = 1.0
-        self._start_frame = 0
-        self._play_version = 0
-        self._quit = False
-        self._use_audio = use_audio  # None: look for an output device when the thread starts
-        self._clock: WallClock | AudioClock = WallClock()
-        self.uses_audio_clock = False
-        self.frames_shown = 0
-        self.frames_dropped = 0
-
-    # -- called from the GUI thread ----------------------------------------------------------
-    def set_timeline(self, timeline: Timeline, size: tuple[int, int] | None = None) -> None:
-        with self._cond:
-            self._timeline = clone_timeline(timeline)
-            if size is not None:
-                self._size = size
-            self._timeline_version += 1
-            self._cond.notify()
-
-    def request_frame(self, index: int) -> None:
-        with self._cond:
-            self._request = index
-            self._cond.notify()
-
-    def play(self, start: int, speed: float) -> int:
-        """Start (or re-target) playback; returns the generation number its frames will carry."""
-        with self._cond:
-            self._playing, self._speed, self._start_frame = True, speed, start
-            self._play_version += 1
-            self._request = None
-            self._cond.notify()
-            return self._play_version
-
-    def pause(self) -> None:
-        with self._cond:
-            self._playing = False
-            self._play_version += 1
-            self._cond.notify()
-
-    def stop_thread(self) -> None:
-        with self._cond:
-            self._quit = True
-            self._playing = False
-            self._cond.notify()
-        self.wait(5000)
-
-    # -- the thread --------------------------------------------------------------------------
-    def run(self) -> None:
-        compositor = None
-        version = -1
-        use_audio = AudioClock.available() if self._use_audio is None else self._use_audio
-        if use_audio:
-            try:
-                self._clock = AudioClock()
-                self.uses_audio_clock = True
-            except Exception:  # noqa: BLE001 - a device that vanished: the wall clock still works
-                self._clock = WallClock()
-        try:
-            while True:
-                with self._cond:
-                    while not self._quit and not self._playing and self._request is None and version == self._timeline_version:
-                        self._cond.wait()
-                    if self._quit:
-                        break
-                    rebuild = version != self._timeline_version
-                    version, timeline, size = self._timeline_version, self._timeline, self._size
-                    request, self._request = self._request, None
-                    playing, speed, start, play_version = self._playing, self._speed, self._start_frame, self._play_version
-                try:
-                    if rebuild:  # outside the lock: the first build imports PyAV and numpy
-                        if compositor is not None:
-                            compositor.close()
-                        compositor = None
-                        compositor = self._make_compositor(timeline, size)
-                    if compositor is None:
-                        continue
-                    if playing:
-                        self._play(compositor, start, speed, play_version)
-                    elif request is not None:
-                        self._show(compositor, request)
-                except Exception as exc:  # noqa: BLE001 - reported in the viewer; the thread stays ready
-                    with self._cond:
-                        if self._play_version == play_version:
-                            self._playing = False
-                    self.error.emit(f"playback stopped: {exc}")
-        finally:
-            self._clock.stop()
-            if compositor is not None:
-                compositor.close()
-
-    def _make_compositor(self, timeline: Timeline | None, size: tuple[int, int]):
-        from sora_studio.core.export.composite import TimelineCompositor
-
-        assert timeline is not None
-        self._playing_timeline = timeline
-        return TimelineCompositor(timeline, self._resolve, *size)
-
-    def _frame(self, compositor, index: int) -> QImage:
-        return to_qimage(compositor.video_frame(index))
-
-    def _show(self, compositor, index: int) -> None:
-        self.frame_ready.emit(index, self._frame(compositor, index), 0)
-
-    def _still_current(self, play_version: int) -> bool:
-        return self._play_version == play_version and not self._quit
-
-    def _play(self, compositor, start: int, speed: float, play_version: int) -> None:
-        """Show frames on the clock until paused, re-targeted, or the end is reached."""
-        timeline = self._playing_timeline
-        rate: Fraction = timeline.rate
-        duration = max(1, timeline.duration)
-        step = 1 if speed > 0 else -1
-        audio = isinstance(self._clock, AudioClock) and speed == 1.0
-        clock = self._clock if audio else WallClock()
-        queue: list[tuple[int, QImage]] = []
-        next_index = start
-        while len(queue) < PREFETCH and 0 <= next_index < duration:  # fill before the clock starts
-            queue.append((next_index, self._frame(compositor, next_index)))
-            next_index += step
-        audio_next = start
-        preroll = None
-        if audio:  # a quarter second of sound queued before the device starts
-            n = max(1, round(float(rate) / 4))
-            preroll = compositor.audio(start, n, AUDIO_RATE)
-            audio_next += n
-        clock.start(start, speed, rate, preroll)
-        ended = False
-        try:
-            while self._still_current(play_version):
-                if audio and isinstance(clock, AudioClock) and clock.feed.queued < AUDIO_RATE // 4:
-                    n = max(1, round(float(rate) / 10))
-                    clock.feed.push(compositor.audio(audio_next, n, AUDIO_RATE))
-                    audio_next += n
-                position = clock.position()
-                if len(queue) < PREFETCH and 0 <= next_index < duration:
-                    if (position - next_index) * step >= 1:  # decoding fell behind: skip to what is due
-                        next_index = min(duration - 1, max(0, int(position) + step))
-                    queue.append((next_index, self._frame(compositor, next_index)))
-                    next_index += step
-                    continue
-                if not queue:
-                    ended = True
-                    self.reached_end.emit(min(max(0, next_index - step), duration - 1))
-                    break
-                index, image = queue[0]
-                late = (position - index) * step
-                if late >= 1.0 and len(queue) > 1 and (position - queue[1][0]) * step >= 0:
-                    queue.pop(0)  # the next decoded frame is due as well: drop this one
-                    self.frames_dropped += 1
-                    continue
-                if late >= 0.0:
-                    queue.pop(0)
-                    self.frame_ready.emit(index, image, play_version)
-                    self.frames_shown += 1
-                    continue
-                wait_s = min(0.02, -late / (float(rate) * abs(speed)))
-                with self._cond:
-                    if self._still_current(play_version):
-                        self._cond.wait(timeout=max(0.0005, wait_s))
-        finally:
-            clock.stop()
-            if ended:
-                with self._cond:
-                    if self._play_version == play_version:
-                        self._playing = False
 
 
 class PlaybackController(QObject):
@@ -266,18 +54,62 @@ class PlaybackController(QObject):
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(120)
         self._resize_timer.timeout.connect(self._apply_view_size)
-        self._thread = PlaybackThread(session.resolve, self.preview_size())
-        self._thread.frame_ready.connect(self._on_frame)
-        self._thread.reached_end.connect(self._on_end)
-        self._thread.error.connect(self._on_error)
-        _LIVE_THREADS.add(self._thread)
-        self._thread.set_timeline(session.timeline)
+        self._stopped = False
+        self._scrub_audio = preferences().value(SCRUB_SETTING, True, type=bool)
+        self._scrub_armed = False  # grains only once a frame of this project is on screen (not on opening)
+        self._thread = self._new_thread()
         # start after the window's first paint: the thread's first job imports PyAV/numpy (GIL-heavy)
-        QTimer.singleShot(START_DELAY_MS, self._thread.start)
+        QTimer.singleShot(START_DELAY_MS, self._start_thread)
         session.timeline_changed.connect(self._on_timeline_changed)
         session.project_changed.connect(self._on_project_changed)
         session.playhead_changed.connect(self._on_playhead)
-        self._thread.request_frame(session.playhead)
+        if isinstance(parent, QWidget):  # the thread lives while the viewer is shown
+            parent.installEventFilter(self)
+
+    def _new_thread(self) -> PlaybackThread:
+        thread = PlaybackThread(self.session.resolve, self.preview_size())
+        thread.frame_ready.connect(self._on_frame)
+        thread.reached_end.connect(self._on_end)
+        thread.error.connect(self._on_error)
+        self.destroyed.connect(thread.stop_thread)  # the controller's C++ side goes: so does its thread
+        _LIVE_THREADS.add(thread)
+        thread.set_timeline(self.session.timeline)
+        thread.request_frame(self.session.playhead)
+        return thread
+
+    @Slot()
+    def _start_thread(self) -> None:
+        if not self._stopped and not self._thread.isRunning() and not self._thread.isFinished():
+            self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether the playback thread is running (it stops while the viewer is hidden)."""
+        return self._thread.isRunning()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent():
+            if event.type() == QEvent.Type.Hide and not event.spontaneous():  # not a minimised window
+                self.shutdown()
+            elif event.type() == QEvent.Type.Show and self._stopped:
+                self.resume()
+        return False
+
+    # -- audio scrubbing ----------------------------------------------------------------------
+    @property
+    def scrub_audio(self) -> bool:
+        """Play a grain of sound at the playhead when the user moves it with playback stopped."""
+        return self._scrub_audio
+
+    @Slot(bool)
+    def set_scrub_audio(self, on: bool) -> None:
+        self._scrub_audio = bool(on)
+        preferences().setValue(SCRUB_SETTING, self._scrub_audio)
+
+    @property
+    def scrub(self) -> ScrubAudio:
+        """The current thread's grain player (its feed holds the samples handed to the device)."""
+        return self._thread.scrub
 
     @property
     def uses_audio_clock(self) -> bool:
@@ -340,8 +172,28 @@ class PlaybackController(QObject):
 
     @Slot()
     def shutdown(self) -> None:
-        if self._thread.isRunning():
-            self._thread.stop_thread()
+        """Stop playback and its thread (hide, close, quit); safe to call any number of times."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.speed != 0.0:
+            self.speed = 0.0
+            self.playing_changed.emit(False)
+        self._thread.stop_thread()  # also when it never started: a pending start then does nothing
+        try:
+            self.destroyed.disconnect(self._thread.stop_thread)
+        except (RuntimeError, TypeError):  # already gone
+            pass
+
+    @Slot()
+    def resume(self) -> None:
+        """Start a fresh thread after `shutdown` (the viewer is shown again)."""
+        if not self._stopped:
+            return
+        self._stopped = False
+        self.displayed_index = None
+        self._thread = self._new_thread()
+        self._thread.start()
 
     @Slot(int, QImage, int)
     def _on_frame(self, index: int, image: QImage, generation: int) -> None:
@@ -352,6 +204,7 @@ class PlaybackController(QObject):
             return  # from a playback run that has since been paused or re-targeted
         self.displayed_index = index
         self._own_playhead = index
+        self._scrub_armed = True
         self.session.set_playhead(index)
         self.frame_shown.emit(index, image)
 
@@ -375,6 +228,8 @@ class PlaybackController(QObject):
             return
         if frame != self.displayed_index:
             self._thread.request_frame(frame)
+            if self._scrub_audio and self._scrub_armed:
+                self._thread.request_grain(frame)
 
     @Slot()
     def _on_timeline_changed(self) -> None:
@@ -387,5 +242,6 @@ class PlaybackController(QObject):
     @Slot()
     def _on_project_changed(self) -> None:
         self.displayed_index = None  # the old project's frame is not this project's
+        self._scrub_armed = False
         self._thread.set_timeline(self.session.timeline, self.preview_size())
         self._thread.request_frame(self.session.playhead)

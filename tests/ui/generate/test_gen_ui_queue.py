@@ -160,7 +160,7 @@ def test_running_job_shows_in_the_status_bar(gen_ui, window, fake_engine, qtbot,
     fake_engine.hold()
     (job_id,) = controller.submit(_request(steps=3))
     fake_engine.allow(1)
-    ui.wait_for(qtbot, lambda: window.status_tasks.text() == "⏳ Generating: step 1/3")
+    ui.wait_for(qtbot, lambda: window.status_tasks.text() == "● Generating: step 1/3")
     fake_engine.release()
     ui.wait_for(qtbot, lambda: _state(controller, job_id) == "done")
     ui.wait_for(qtbot, lambda: window.status_tasks.text() == "No background tasks")
