@@ -183,7 +183,12 @@ class ExportDialog(QDialog):
         self._finish_task()
         self.result = result
         self.progress.setValue(100)
-        self.status.setText(f"Exported {result.path} ({result.frames} frames, {result.speed:.1f}x real time).")
+        text = f"Exported {result.path} ({result.frames} frames, {result.speed:.1f}x real time)."
+        if result.warnings:
+            shown = result.warnings[:6]
+            more = f"\n… and {len(result.warnings) - len(shown)} more" if len(result.warnings) > len(shown) else ""
+            text += "\n\nCheck these places in the film:\n" + "\n".join(f"• {w}" for w in shown) + more
+        self.status.setText(text)
         self.cancel_button.setText("Close")
 
     @Slot(str)

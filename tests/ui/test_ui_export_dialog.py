@@ -114,3 +114,23 @@ def test_closing_the_editor_during_an_export_asks_and_discards_the_file(window, 
     assert window.close()
     assert not dialog.running
     assert not out.exists() and list(tmp_path.glob("*.mp4*")) == []
+
+
+def test_export_names_the_clips_that_render_black(short_window, ui, qtbot, tmp_path):
+    """A clip whose media is gone exports as black; the dialog says which clip and where."""
+    from sora_studio.core.timeline.edits import AddTake
+    from sora_studio.core.timeline.model import Take
+
+    session = short_window.session
+    clip = session.timeline.video_tracks()[0].clips[0]
+    session.do(AddTake(clip.id, "gone", Take(url="media/gone.mp4", length=clip.duration, missing=True), activate=True,
+                       linked=False))
+    dialog = short_window.projects.export_video()
+    dialog.preset_box.setCurrentIndex(_preset_index(dialog, "720p24-draft"))
+    dialog.path_edit.setText(str(tmp_path / "holes.mp4"))
+    dialog.start()
+    ui.wait_for(qtbot, lambda: dialog.result is not None or dialog.error_message, timeout_ms=60000)
+    assert not dialog.error_message
+    text = dialog.status.text()
+    assert "Check these places" in text and f"V1 '{clip.name}' at 00:00:00:00" in text, text
+    assert "media is missing" in text and "exported as black" in text

@@ -31,7 +31,8 @@ from sora_studio.core.export.hooks import ExportContext, ExportHooks, default_ho
 from sora_studio.core.export.presets import ExportPreset, get_preset
 from sora_studio.core.fsutil import atomic_output
 from sora_studio.core.media.encode import add_aac_stream, add_h264_stream, encode_audio_block, h264_encoder
-from sora_studio.core.timeline.model import Timeline
+from sora_studio.core.time import timecode
+from sora_studio.core.timeline.model import NAMESPACE, Timeline
 from sora_studio.errors import BadInput, Cancelled, StudioError
 
 Progress = Callable[[int, int], None]  # (frames done, frames total)
@@ -106,6 +107,7 @@ def render_timeline(
     try:
         with atomic_output(out, suffix=".mp4") as tmp:
             warnings, mix = _encode(timeline, resolve, tmp, preset, frame_map, hooks, progress, cancel, encoder)
+            warnings = [*hole_warnings(timeline), *warnings]
             for finalizer in hooks.finalizers:
                 cancel.raise_if_cancelled()
                 finalizer.finalize(tmp, context)
@@ -160,6 +162,23 @@ class _Producer(threading.Thread):
                 return
             except queue.Full:
                 continue
+
+
+def hole_warnings(timeline: Timeline) -> list[str]:
+    """One line per enabled clip whose active take has no media (a withdrawn cameo clip, a missing file): it
+    exports as black picture / silence, and the person exporting should know where."""
+    lines = []
+    for track, clip in timeline.clips():
+        take = clip.take
+        if not clip.enabled or (take is not None and take.url and not take.missing):
+            continue
+        ours = (take.metadata.get(NAMESPACE) or {}) if take is not None else {}
+        withdrawn = ours.get("withdrawn") if isinstance(ours, dict) else None  # media deleted on purpose
+        why = (f"its media was deleted ({withdrawn.get('reason', 'withdrawn')})" if isinstance(withdrawn, dict)
+               else "its media is missing (relink it in the Media panel)")
+        lines.append(f"{track.name} {clip.name!r} at {timecode(clip.start, timeline.rate)}: {why}; "
+                     f"exported as {'black' if track.kind == 'video' else 'silence'}")
+    return lines
 
 
 def _encode(timeline: Timeline, resolve: Resolver, tmp: Path, preset: ExportPreset, frame_map: list[int],

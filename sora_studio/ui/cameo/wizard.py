@@ -1,8 +1,9 @@
-"""The cameo enrollment wizard: consent and owner, the challenge to record, the analysis, the result.
+"""The cameo enrollment wizard: consent and owner, the challenge, then either a live capture (camera with a
+face guide, then the spoken phrase from the microphone or a file) or a recorded clip, the analysis, the result.
 
-A thin view over sora_studio.core.cameo: it draws the challenge, runs the analysis in an AnalysisThread and
-registers the cameo with the core store when every check passed. Nothing here decides whether a check
-passes.
+A thin view over sora_studio.core.cameo: it draws the challenge, runs capture and analysis in worker
+threads and registers the cameo with the core store when every check passed. Nothing here decides whether
+a check passes.
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget, QWizard,
-                               QWizardPage)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QProgressBar, QPushButton, QRadioButton, QVBoxLayout, QWidget,
+                               QWizard, QWizardPage)
 
 from sora_studio.core.cameo import enroll
 from sora_studio.core.cameo.phrase import PhraseGrammar
 from sora_studio.core.cameo.store import Cameo, CameoStore
 from sora_studio.errors import StudioError
 from sora_studio.ui.cameo.analysis_thread import AnalysisThread
+from sora_studio.ui.cameo.live_capture import LiveAnalysisThread
+from sora_studio.ui.cameo.live_page import LivePage
+from sora_studio.ui.cameo.phrase_page import PhrasePage
 
 HONEST_NOTE = ("Enrollment records your consent and makes casual misuse harder. It is a consent and deterrence "
                "step, not a certified anti-spoofing system.")
+PAGE_CONSENT, PAGE_CHALLENGE, PAGE_LIVE, PAGE_PHRASE, PAGE_ANALYSIS = range(5)
 
 
 class ConsentPage(QWizardPage):
@@ -90,18 +95,24 @@ class ChallengePage(QWizardPage):
         form = QFormLayout()
         self.name = QLineEdit(placeholderText="cameo name, e.g. alice")
         self.name.textChanged.connect(self.completeChanged)
-        self.video = QLineEdit(placeholderText="recorded clip (leave empty to use a camera)")
-        self.video.textChanged.connect(self.completeChanged)
+        self.live = QRadioButton("Live, now: webcam with a face guide, then the phrase into the microphone")
+        self.recorded = QRadioButton("A clip I recorded (the phrase spoken on camera, in its sound)")
+        self.live.setChecked(True)
+        modes = QButtonGroup(self)
+        modes.addButton(self.live)
+        modes.addButton(self.recorded)
+        self.live.toggled.connect(self.completeChanged)
+        self.video = QLineEdit(placeholderText="the recorded clip")
+        self.video.textChanged.connect(self._video_typed)
         browse = QPushButton("Browse...")
         browse.clicked.connect(self.browse)
         video_row = QHBoxLayout()
         video_row.addWidget(self.video)
         video_row.addWidget(browse)
-        self.camera = QSpinBox()
-        self.camera.setRange(0, 9)
         form.addRow("Name", self.name)
+        form.addRow("Capture", self.live)
+        form.addRow("", self.recorded)
         form.addRow("Video file", video_row)
-        form.addRow("or camera", self.camera)
         layout.addWidget(self.instructions)
         layout.addWidget(redraw)
         layout.addLayout(form)
@@ -120,6 +131,12 @@ class ChallengePage(QWizardPage):
             f"Face the camera, still, for a second. Turn your head: {', '.join(challenges)} (your own left/right), "
             f"facing the camera again after each turn. Blink once.{speech}")
 
+    @Slot(str)
+    def _video_typed(self, text: str) -> None:
+        if text.strip():
+            self.recorded.setChecked(True)
+        self.completeChanged.emit()
+
     @Slot()
     def browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Enrollment clip", "", "Video (*.mp4 *.mov *.mkv *.webm *.avi)")
@@ -127,7 +144,10 @@ class ChallengePage(QWizardPage):
             self.video.setText(path)
 
     def isComplete(self) -> bool:  # noqa: N802
-        return bool(self.name.text().strip())
+        return bool(self.name.text().strip()) and (self.live.isChecked() or bool(self.video.text().strip()))
+
+    def nextId(self) -> int:  # noqa: N802
+        return PAGE_LIVE if self.live.isChecked() else PAGE_ANALYSIS
 
 
 class AnalysisPage(QWizardPage):
@@ -150,13 +170,18 @@ class AnalysisPage(QWizardPage):
         wizard: EnrollWizard = self.wizard()  # type: ignore[assignment]
         consent, challenge = wizard.consent_page, wizard.challenge_page
         kind = consent.kind.currentText()
-        video = Path(challenge.video.text()) if challenge.video.text().strip() else None
         self.result = None
         self.reasons.clear()
         self.status.setText("analysing...")
-        self.thread = AnalysisThread(video=video, camera=challenge.camera.value(), audio=None, kind=kind,
-                                     challenges=challenge.challenges if kind == "person" else [],
-                                     phrase=challenge.phrase if kind == "person" else None, parent=self)
+        challenges = challenge.challenges if kind == "person" else []
+        phrase = challenge.phrase if kind == "person" else None
+        if challenge.live.isChecked():
+            audio = wizard.phrase_page.audio if phrase else None
+            self.thread = LiveAnalysisThread(wizard.live_page.capture, kind=kind, challenges=challenges,
+                                             phrase=phrase, audio=audio, parent=self)
+        else:
+            self.thread = AnalysisThread(video=Path(challenge.video.text().strip()), camera=None, audio=None,
+                                         kind=kind, challenges=challenges, phrase=phrase, parent=self)
         self.thread.progressed.connect(self.on_progress)
         self.thread.succeeded.connect(self.on_result)
         self.thread.failed.connect(self.on_failed)
@@ -205,10 +230,20 @@ class EnrollWizard(QWizard):
         self.setWindowTitle("Enroll a cameo")
         self.store = store
         self.consent_page, self.challenge_page, self.analysis_page = ConsentPage(store), ChallengePage(), AnalysisPage()
-        for page in (self.consent_page, self.challenge_page, self.analysis_page):
-            self.addPage(page)
+        self.live_page, self.phrase_page = LivePage(), PhrasePage()
+        for page_id, page in ((PAGE_CONSENT, self.consent_page), (PAGE_CHALLENGE, self.challenge_page),
+                              (PAGE_LIVE, self.live_page), (PAGE_PHRASE, self.phrase_page),
+                              (PAGE_ANALYSIS, self.analysis_page)):
+            self.setPage(page_id, page)
         self.enrolled: Cameo | None = None
         self.error: str | None = None
+
+    def done(self, result: int) -> None:
+        """Closing (Finish, Cancel, Escape) stops the camera, the microphone and any analysis first."""
+        self.live_page.abandon()
+        self.phrase_page.cleanupPage()
+        self.analysis_page.cancel_analysis()
+        super().done(result)
 
     def accept(self) -> None:
         result = self.analysis_page.result

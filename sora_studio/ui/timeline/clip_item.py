@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from sora_studio.core.cameo.purge_clips import WITHDRAWN_LABEL, is_withdrawn
 from sora_studio.core.time import timecode
 from sora_studio.ui import theme
 
@@ -125,7 +126,10 @@ class ClipItem(QGraphicsItem):
         painter.setFont(font)
         painter.setPen(theme.TEXT if clip.enabled else theme.TEXT_DIM)
         label = clip.name
-        if missing:
+        if is_withdrawn(clip.take):  # its cameo's owner withdrew consent: the clip was deleted on purpose
+            label = f"{WITHDRAWN_LABEL}  {label}"
+            painter.setPen(QColor("#ffb3ab"))
+        elif missing:
             label = f"MISSING  {label}"
             painter.setPen(QColor("#ffb3ab"))
         if len(clip.takes) > 1:

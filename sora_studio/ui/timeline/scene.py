@@ -102,5 +102,6 @@ class TimelineScene(QGraphicsScene):
     def _on_preview_ready(self, path: str) -> None:
         for item in self.items_by_id.values():
             found = item.model()
-            if found and found[1].take is not None and str(self.session.resolve(found[1].take.url)) == path:
+            if found and found[1].take is not None and found[1].take.url and \
+                    str(self.session.resolve(found[1].take.url)) == path:  # no url: a media-less (missing) take
                 item.update()
