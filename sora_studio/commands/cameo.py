@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--profile", help="acting profile (default: the active one)")
         if name == "delete":
             p.add_argument("--clips", action="store_true", help="also delete every recorded clip made with it")
+            p.add_argument("--project", action="append", default=[], metavar="BUNDLE",
+                           help="with --clips: also withdraw its clips from this project (their takes become "
+                                "'DELETED: cameo withdrawn' holes; the project is saved); repeatable")
 
     prof = csub.add_parser("profile", help="profiles on this machine and imported profile cards")
     psub = prof.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
@@ -188,13 +191,36 @@ def _revoke(args: argparse.Namespace) -> int:
 def _delete(args: argparse.Namespace) -> int:
     from sora_studio.core.cameo import permissions
 
+    if args.project and not args.clips:
+        raise BadInput("--project withdraws the cameo's clips from a project: add --clips")
     with _store() as store:
         me = _acting(store, args.profile)
+        holes: dict[str, int] = {}
+        if args.clips:
+            cameo = store.require(args.name)
+            logged = permissions.clips_using(store, args.name, me.id)  # also checks that `me` owns it
+            for bundle in args.project:
+                holes[bundle] = _withdraw_from_project(Path(bundle), cameo.id, logged)
         clips = [str(p) for p in permissions.delete_clips_using(store, args.name, me.id)] if args.clips else []
         removed = permissions.delete(store, args.name, me.id)
-    emit(args, {"deleted": args.name, "media_removed": removed, "clips_removed": clips},
-         f"deleted {args.name}: {len(removed)} media files purged, {len(clips)} clips removed; consent record kept")
+    emit(args, {"deleted": args.name, "media_removed": removed, "clips_removed": clips, "project_holes": holes},
+         f"deleted {args.name}: {len(removed)} media files purged, {len(clips)} clips removed"
+         + "".join(f"; {n} clip(s) withdrawn from {b}" for b, n in holes.items()) + "; consent record kept")
     return 0
+
+
+def _withdraw_from_project(bundle: Path, cameo_id: str, logged: list[Path]) -> int:
+    """Withdraw a cameo's clips from a project bundle and save it; returns how many clips became holes."""
+    from sora_studio.core.cameo.purge_clips import purge_project_clips
+    from sora_studio.core.project.bundle import Project
+
+    project = Project.open(bundle)
+    try:
+        report = purge_project_clips(project, [cameo_id], logged)
+        project.save()
+    finally:
+        project.close()
+    return len(report.clips_emptied)
 
 
 def _usage(args: argparse.Namespace) -> int:

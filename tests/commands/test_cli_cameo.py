@@ -83,10 +83,43 @@ def test_cameo_commands_end_to_end(videos, capsys, tmp_path):
     code, data, _ = run_json(capsys, "usage", "me")
     assert [(e["requester_name"], e["action"]) for e in data["usage"]] == [("Bob", "authorized"), ("Bob", "refused")]
 
-    code, data, _ = run_json(capsys, "delete", "me")
+    bundle, shot = _project_with_cameo_clip(tmp_path, _cameo_id(capsys))
+    code, data, err = run_json(capsys, "delete", "me", "--project", str(bundle))
+    assert code == 2 and "--clips" in err
+    code, data, _ = run_json(capsys, "delete", "me", "--clips", "--project", str(bundle))
     assert code == 0 and len(data["media_removed"]) == 4  # three crops and the voice sample
+    assert data["project_holes"] == {str(bundle): 1} and not shot.exists()
+    from sora_studio.core.cameo.purge_clips import is_withdrawn
+    from sora_studio.core.project.bundle import Project
+
+    reopened = Project.open(bundle)
+    assert is_withdrawn(reopened.timeline.video_tracks()[0].clips[0].take)
+    reopened.close()
     code, data, _ = run_json(capsys, "list", "--all")
     assert data["cameos"][0]["deleted_at"] is not None
+
+
+def _cameo_id(capsys) -> str:
+    return run_json(capsys, "list")[1]["cameos"][0]["id"]
+
+
+def _project_with_cameo_clip(tmp_path, cameo_id: str):
+    """A project whose one clip was rendered with the cameo (its recipe sidecar names the cameo id)."""
+    from fractions import Fraction
+
+    from sora_studio.core.project.bundle import Project
+    from sora_studio.core.project.media_items import clips_for_media
+    from sora_studio.core.timeline.edits import OverwriteClip
+
+    project = Project.create(tmp_path / "film.sorastudio", rate=12, width=64, height=48)
+    shot = write_clip(project.media_dir / "shot.mp4", np.full((12, 48, 64, 3), 128, np.uint8), 12)
+    (project.media_dir / "shot.mp4.recipe.json").write_text(json.dumps({"prompt": "@me waves", "cameo_ids": [cameo_id]}))
+    (_, clip), = clips_for_media(project.import_media(shot), Fraction(12))
+    OverwriteClip(project.timeline.video_tracks()[0].id, clip).apply(project.timeline)
+    project.save()
+    path = project.path
+    project.close()
+    return path, shot
 
 
 def test_profile_cards_through_the_cli(capsys, tmp_path):
