@@ -3,7 +3,8 @@
 - start-up: process start to the first painted main window (a fresh `python` running run_gui with the
   first-paint probe), against a bare QApplication + QWidget measured the same way in the same run;
 - stalls: the longest gap between ticks of a 2 ms QTimer on the GUI thread, idle (the baseline), while
-  the viewer plays a 1080p H.264 timeline (720p in quick mode) and while a video export runs; plus the
+  the viewer plays a 1080p H.264 timeline (720p in quick mode), while a video export runs, and while the
+  background worker generates a clip on the tiny Wan with live previews arriving in the queue dock; plus the
   playback frame rate reached against the timeline's rate.
 """
 
@@ -159,6 +160,7 @@ def measure_responsiveness(quick: bool) -> dict[str, Any]:
         exporting = probe.run(app, 600, until=lambda: export.isFinished())
         export.wait()
         export_s = time.perf_counter() - export_started
+        generating = _measure_generating(app, window, probe, quick, Path(tmp))
         window.close()
         app.processEvents()
     return {
@@ -168,9 +170,47 @@ def measure_responsiveness(quick: bool) -> dict[str, Any]:
                     "fps": round(shown / elapsed, 1) if elapsed else 0.0, "target_fps": 24,
                     "audio_clock": playback.uses_audio_clock},
         "exporting": {**exporting, "export_s": round(export_s, 2), "speed_x_realtime": round(seconds / export_s, 2)},
+        "generating": generating,
+        "stall_ratio_generating_vs_idle": round(generating["longest_stall_ms"] / max(0.1, idle["longest_stall_ms"]), 1),
         "stall_ratio_playing_vs_idle": round(playing["longest_stall_ms"] / max(0.1, idle["longest_stall_ms"]), 1),
         "stall_ratio_exporting_vs_idle": round(exporting["longest_stall_ms"] / max(0.1, idle["longest_stall_ms"]), 1),
     }
+
+
+def _measure_generating(app, window, probe: StallProbe, quick: bool, folder: Path) -> dict[str, Any]:
+    """Stalls while a real worker process generates on the tiny Wan, its progress and previews reaching the
+    GUI (the queue dock animates them). The worker's start-up (importing torch) is outside the window measured."""
+    from PySide6.QtCore import QEvent
+
+    from sora_studio.core.generation.queue import JobQueue
+    from sora_studio.core.generation.request import GenerationRequest
+    from sora_studio.core.models.install import resolve_installed
+    from sora_studio.ui.generate.wiring import install_generation, uninstall_generation
+
+    resolve_installed("wan-tiny")  # builds and registers the tiny model when this home has none
+    queue = JobQueue(folder / "bench-jobs.sqlite")  # never the user's own queue
+    ui = install_generation(window, queue=queue)
+    controller = ui.controller
+    size, seconds, steps = (64, 0.5, 4) if quick else (256, 2.0, 12)
+    request = GenerationRequest(model_id="wan-tiny", prompt="a lighthouse at dusk", seconds=seconds,
+                                width=size, height=size, seed=7, steps=steps)
+    try:
+        warm_id = controller.submit(request)[0]  # start the worker and load the model
+        probe.run(app, 600, until=lambda: controller.queue.get(warm_id).state in ("done", "failed", "cancelled"))
+        job_id = controller.submit(request)[0]
+        started = time.perf_counter()
+        result = probe.run(app, 600, until=lambda: controller.queue.get(job_id).state in ("done", "failed", "cancelled"))
+        elapsed = time.perf_counter() - started
+        live = controller.live_state(job_id)
+        job = controller.queue.get(job_id)
+        state, error = job.state, (job.error or {}).get("message")
+    finally:
+        uninstall_generation(window, ui)
+        app.processEvents()  # deliver what the worker still reported, then let the controller go
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        queue.close()
+    return {**result, "state": state, "generate_s": round(elapsed, 2), "steps": steps,
+            "previews_received": live.preview_step, "shape": f"{size}x{size}, {seconds:g} s", "error": error}
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -199,5 +239,9 @@ def format(result: dict[str, Any]) -> str:  # noqa: A001 - the bench contract's 
         f" clock: {'audio' if p['audio_clock'] else 'wall'}",
         f"  exporting                     {e['longest_stall_ms']:8.1f} ms   ({r['stall_ratio_exporting_vs_idle']}x idle)"
         f"   export {e['export_s']} s = {e['speed_x_realtime']}x real time",
+        f"  generating (tiny Wan worker)  {r['generating']['longest_stall_ms']:8.1f} ms"
+        f"   ({r['stall_ratio_generating_vs_idle']}x idle)   {r['generating']['shape']},"
+        f" {r['generating']['steps']} steps in {r['generating']['generate_s']} s, job {r['generating']['state']}"
+        + (f" ({r['generating']['error']})" if r['generating'].get('error') else ""),
     ]
     return "\n".join(lines)

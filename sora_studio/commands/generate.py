@@ -29,6 +29,8 @@ def add_request_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int)
     p.add_argument("--guidance", type=float)
     p.add_argument("--image", help="first-frame image (image-to-video models)")
+    p.add_argument("--last-image", help="last-frame image, with --image (first+last frame models: Wan FLF2V)")
+    p.add_argument("--loop", action="store_true", help="end on the first frame: a seamless loop (with --image; FLF2V)")
     p.add_argument("--remix", help="source video to remix (video-to-video)")
     p.add_argument("--strength", type=float, help="remix strength 0..1 (1 ignores the source)")
     p.add_argument("--cameo", action="append", default=[], metavar="NAME",
@@ -44,9 +46,15 @@ def request_from_args(args: argparse.Namespace):
     from sora_studio.core.models.manifest import get_manifest
 
     wants_cameo = bool(args.cameo) or bool(find_mentions(args.prompt))
-    model_id = args.model or default_model_id("i2v" if args.image else "reference" if wants_cameo else "t2v")
+    last_image = args.image if args.loop else args.last_image
+    if (args.loop or args.last_image) and not args.image:
+        raise BadInput("--last-image and --loop need a first frame: add --image")
+    if args.loop and args.last_image:
+        raise BadInput("--loop ends on the first frame; give either --loop or --last-image, not both")
+    wanted = "flf2v" if last_image else "i2v" if args.image else "reference" if wants_cameo else "t2v"
+    model_id = args.model or default_model_id(wanted)
     width, height = parse_size(args.size)
-    for label, path in (("--image", args.image), ("--remix", args.remix)):
+    for label, path in (("--image", args.image), ("--last-image", args.last_image), ("--remix", args.remix)):
         if path and not Path(path).is_file():
             raise BadInput(f"{label} file {path} does not exist")
     get_manifest(model_id)  # an unknown model is bad input before anything starts
@@ -54,6 +62,7 @@ def request_from_args(args: argparse.Namespace):
         model_id=model_id, prompt=args.prompt, negative_prompt=args.negative_prompt, seconds=args.seconds,
         width=width, height=height, fps=args.fps, seed=args.seed, steps=args.steps, guidance=args.guidance,
         image=str(Path(args.image).resolve()) if args.image else None,
+        last_image=str(Path(last_image).resolve()) if last_image else None,
         video=str(Path(args.remix).resolve()) if args.remix else None, strength=args.strength,
         cameos=list(args.cameo),
     )

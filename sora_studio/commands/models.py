@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     tiny = msub.add_parser("make-tiny", parents=[json_parent()],
                            help="build a tiny random-weight pipeline (produces noise; for tests and offline demos)")
     tiny.add_argument("dir")
-    tiny.add_argument("--family", default="wan", choices=["wan", "wan-i2v", "wan-vace", "ltx2", "stable-audio"])
+    tiny.add_argument("--family", default="wan",
+                      choices=["wan", "wan-i2v", "wan-flf2v", "wan-vace", "ltx2", "stable-audio"])
     tiny.add_argument("--seed", type=int, default=0)
     tiny.add_argument("--register", action="store_true", help="also register it as the built-in tiny model")
     tiny.set_defaults(func=_make_tiny)

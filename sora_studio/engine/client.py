@@ -22,23 +22,11 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections import OrderedDict
-from dataclasses import dataclass, field
 
 from sora_studio.core.events import Signal
 from sora_studio.core.generation.request import GenerationRequest
 from sora_studio.engine import protocol
-
-
-@dataclass
-class _Job:
-    job_id: str
-    request: dict
-    output: str
-    started: bool = False
-    cancel_requested: bool = False
-    final: dict | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+from sora_studio.engine.job_table import JobTable, TrackedJob, failure
 
 
 class EngineClient:
@@ -56,8 +44,7 @@ class EngineClient:
         self._python = python
         self._lock = threading.RLock()
         self._proc: subprocess.Popen | None = None
-        self._jobs: OrderedDict[str, _Job] = OrderedDict()  # unfinished jobs in submission order
-        self._finished: dict[str, _Job] = {}
+        self._jobs: JobTable[TrackedJob] = JobTable(self._lock, self.result, self.failed)
         self._closing = False
         self.restarts = 0
 
@@ -71,12 +58,10 @@ class EngineClient:
         """
         job_id = job_id or uuid.uuid4().hex[:12]
         data = request.to_dict() if isinstance(request, GenerationRequest) else dict(request)
-        job = _Job(job_id, data, os.fspath(output))
-        with self._lock:
-            self._jobs[job_id] = job
+        job = self._jobs.add(TrackedJob(job_id, data, os.fspath(output)))
         problem = _admit(data, job_id)
         if problem is not None:
-            self._finish(job_id, _failed(job_id, *problem))
+            self._jobs.finish(job_id, failure(*problem, job_id=job_id))
             return job_id
         with self._lock:
             self._closing = False
@@ -98,12 +83,7 @@ class EngineClient:
 
     def wait(self, job_id: str, timeout: float | None = None) -> dict | None:
         """Block until the job has a final message (result or failed); None on timeout."""
-        with self._lock:
-            job = self._jobs.get(job_id) or self._finished.get(job_id)
-        if job is None:
-            raise KeyError(job_id)
-        job.done.wait(timeout)
-        return job.final
+        return self._jobs.wait(job_id, timeout)
 
     @property
     def worker_pid(self) -> int | None:
@@ -112,7 +92,7 @@ class EngineClient:
 
     @property
     def busy(self) -> bool:
-        return bool(self._jobs)
+        return self._jobs.busy
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop the worker (unfinished jobs are reported as cancelled)."""
@@ -174,20 +154,7 @@ class EngineClient:
         elif kind == "preview":
             self.preview.emit(job_id, msg["step"], msg.get("frames", []))
         elif kind in ("result", "failed"):
-            self._finish(job_id, msg)
-
-    def _finish(self, job_id: str, msg: dict) -> None:
-        with self._lock:
-            job = self._jobs.pop(job_id, None)
-            if job is None:
-                return
-            job.final = msg
-            self._finished[job_id] = job
-        if msg["type"] == "result":
-            self.result.emit(job_id, {k: v for k, v in msg.items() if k not in ("type", "job_id")})
-        else:
-            self.failed.emit(job_id, msg["error"])
-        job.done.set()
+            self._jobs.finish(job_id, msg)
 
     def _on_worker_exit(self, proc: subprocess.Popen, returncode: int) -> None:
         """Fail the running job, then restart a worker for the jobs that were still waiting."""
@@ -195,19 +162,19 @@ class EngineClient:
             if proc is not self._proc:
                 return
             self._proc = None
-            running = [j for j in self._jobs.values() if j.started]
-            waiting = [j for j in self._jobs.values() if not j.started]
+            running = [j for j in self._jobs.jobs() if j.started]
+            waiting = [j for j in self._jobs.jobs() if not j.started]
         for job in running:
             if job.cancel_requested:
-                self._finish(job.job_id, _failed(job.job_id, "cancelled", "cancelled (the engine was stopped)"))
+                self._jobs.finish(job.job_id, failure("cancelled", "cancelled (the engine was stopped)", job.job_id))
             else:
-                self._finish(job.job_id, _failed(job.job_id, "crashed", _crash_message(returncode)))
+                self._jobs.finish(job.job_id, failure("crashed", _crash_message(returncode), job.job_id))
         if self._closing:
             for job in waiting:
-                self._finish(job.job_id, _failed(job.job_id, "cancelled", "the engine was shut down"))
+                self._jobs.finish(job.job_id, failure("cancelled", "the engine was shut down", job.job_id))
             return
         with self._lock:
-            pending = [j for j in self._jobs.values() if not j.started]
+            pending = [j for j in self._jobs.jobs() if not j.started]
             if not pending:
                 return
             self.restarts += 1
@@ -215,7 +182,7 @@ class EngineClient:
             for job in pending:
                 self._send(protocol.encode("submit", job_id=job.job_id, request=job.request, output=job.output))
 
-    def _escalate(self, job: _Job, proc: subprocess.Popen) -> None:
+    def _escalate(self, job: TrackedJob, proc: subprocess.Popen) -> None:
         if job.done.wait(self.cancel_grace_s):
             return
         _signal_group(proc, signal.SIGTERM)
@@ -240,10 +207,6 @@ def _admit(data: dict, job_id: str) -> tuple[str, str] | None:
     except TypeError as exc:  # a malformed request dict
         return "bad_input", f"malformed request: {exc}"
     return None
-
-
-def _failed(job_id: str, kind: str, message: str) -> dict:
-    return {"type": "failed", "job_id": job_id, "error": {"kind": kind, "message": message}}
 
 
 def _crash_message(returncode: int) -> str:

@@ -31,6 +31,7 @@ from sora_studio.core.events import Signal
 from sora_studio.core.fsutil import atomic_write_bytes, atomic_write_text
 from sora_studio.core.generation.policy import check_request
 from sora_studio.core.generation.request import GenerationRequest
+from sora_studio.engine.job_table import JobTable, TrackedJob, failure
 from sora_studio.errors import BadInput, Refused, StudioError
 from sora_studio.farm.cluster import Connection, connect, disconnect, import_ray
 from sora_studio.farm.inputs import pack_inputs
@@ -39,21 +40,14 @@ from sora_studio.farm.pool import WorkerPool
 
 
 @dataclass(eq=False)
-class _Job:
-    job_id: str
-    request: dict
-    output: str
+class _Job(TrackedJob):
     inputs: dict = field(default_factory=dict)
     attempts: int = 0
     avoid: set[int] = field(default_factory=set)  # workers whose attempt died: try elsewhere first
     worker: int | None = None
     ref: object = None  # the render ObjectRef of the current attempt
     poll_ref: object = None
-    started: bool = False
-    cancel_requested: bool = False
     cancel_at: float | None = None
-    final: dict | None = None
-    done: threading.Event = field(default_factory=threading.Event)
 
 
 class FarmClient:
@@ -73,8 +67,7 @@ class FarmClient:
         self.pool = WorkerPool(self._ray, workers, env)
         self._lock = threading.RLock()
         self._pending: deque[str] = deque()
-        self._jobs: dict[str, _Job] = {}
-        self._finished: dict[str, _Job] = {}
+        self._jobs: JobTable[_Job] = JobTable(self._lock, self.result, self.failed)
         self._closed = False
         self._thread = threading.Thread(target=self._loop, daemon=True, name="farm-scheduler")
         self._thread.start()
@@ -85,18 +78,16 @@ class FarmClient:
         """Policy-check and queue a job for the next free worker; returns its id (refusals arrive as `failed`)."""
         job_id = job_id or uuid.uuid4().hex[:12]
         data = request.to_dict() if isinstance(request, GenerationRequest) else dict(request)
-        job = _Job(job_id, data, os.path.abspath(os.fspath(output)))
-        with self._lock:
-            self._jobs[job_id] = job
+        job = self._jobs.add(_Job(job_id, data, os.path.abspath(os.fspath(output))))
         try:
             req = GenerationRequest.from_dict(data)
             check_request(req)  # before dispatch: a refused request never leaves this machine
             job.inputs = pack_inputs(req)
         except Refused as exc:
-            self._finish(job, _failed("refused", str(exc)))
+            self._finish(job, failure("refused", str(exc)))
             return job_id
         except BadInput as exc:
-            self._finish(job, _failed("bad_input", str(exc)))
+            self._finish(job, failure("bad_input", str(exc)))
             return job_id
         with self._lock:
             self._pending.append(job_id)
@@ -118,20 +109,15 @@ class FarmClient:
                 if job.worker is not None:
                     self.pool.handle(job.worker).cancel.remote(job_id)
         if waiting:
-            self._finish(job, _failed("cancelled", "cancelled before it started"))
+            self._finish(job, failure("cancelled", "cancelled before it started"))
 
     def wait(self, job_id: str, timeout: float | None = None) -> dict | None:
         """Block until the job has a final message (result or failed); None on timeout."""
-        with self._lock:
-            job = self._jobs.get(job_id) or self._finished.get(job_id)
-        if job is None:
-            raise KeyError(job_id)
-        job.done.wait(timeout)
-        return job.final
+        return self._jobs.wait(job_id, timeout)
 
     @property
     def busy(self) -> bool:
-        return bool(self._jobs)
+        return self._jobs.busy
 
     def worker_of(self, job_id: str) -> dict | None:
         """info() (pid, node, device) of the worker running `job_id` now; None while it waits."""
@@ -148,10 +134,10 @@ class FarmClient:
         """Cancel what is left, stop the workers, and leave the cluster (stopping it if we started it)."""
         with self._lock:
             self._closed = True
-            leftover = list(self._jobs.values())
+            leftover = list(self._jobs.jobs())
             self._pending.clear()
         for job in leftover:
-            self._finish(job, _failed("cancelled", "the farm client was closed"))
+            self._finish(job, failure("cancelled", "the farm client was closed"))
         self._thread.join(timeout=10)
         self.pool.close()
         disconnect(self.connection)
@@ -173,7 +159,7 @@ class FarmClient:
             if self._closed:
                 return
             self._dispatch()
-            running = [j for j in self._jobs.values() if j.ref is not None]
+            running = [j for j in self._jobs.jobs() if j.ref is not None]
         self.pool.check_recovering()
         if not running:
             time.sleep(self.poll_s)
@@ -190,7 +176,7 @@ class FarmClient:
 
     def _dispatch(self) -> None:
         while self._pending:
-            job = self._jobs[self._pending[0]]
+            job = self._jobs.unfinished[self._pending[0]]
             index = self.pool.acquire(avoid=job.avoid)
             if index is None:
                 return
@@ -248,23 +234,23 @@ class FarmClient:
             return
         except ray.exceptions.RayError as exc:
             self.pool.release(worker)
-            self._finish(job, _failed("runtime", f"the farm could not run the job: {exc}"))
+            self._finish(job, failure("runtime", f"the farm could not run the job: {exc}"))
             return
         self.pool.release(worker)
         if message["type"] == "result":
             try:
                 message = self._store_result(job, message)
             except (OSError, StudioError) as exc:
-                message = _failed("runtime", f"cannot store the result at {job.output}: {exc}")
+                message = failure("runtime", f"cannot store the result at {job.output}: {exc}")
         self._finish(job, message)
 
     def _worker_lost(self, job: _Job, worker: int, exc: Exception) -> None:
         if job.cancel_requested:
-            self._finish(job, _failed("cancelled", "cancelled (the farm worker was stopped)"))
+            self._finish(job, failure("cancelled", "cancelled (the farm worker was stopped)"))
             return
         reason = f"farm worker {worker} died during attempt {job.attempts} ({type(exc).__name__})"
         if job.attempts >= self.max_attempts:
-            self._finish(job, _failed("crashed", f"{reason}; gave up after {job.attempts} attempts. Retry it."))
+            self._finish(job, failure("crashed", f"{reason}; gave up after {job.attempts} attempts. Retry it."))
             return
         with self._lock:
             job.avoid.add(worker)
@@ -287,17 +273,5 @@ class FarmClient:
         return message
 
     def _finish(self, job: _Job, message: dict) -> None:
-        with self._lock:
-            if self._jobs.pop(job.job_id, None) is None:
-                return
-            job.final = {**message, "job_id": job.job_id}
-            self._finished[job.job_id] = job
-        if message["type"] == "result":
-            self.result.emit(job.job_id, {k: v for k, v in message.items() if k not in ("type", "job_id")})
-        else:
-            self.failed.emit(job.job_id, message["error"])
-        job.done.set()
+        self._jobs.finish(job.job_id, message)
 
-
-def _failed(kind: str, message: str) -> dict:
-    return {"type": "failed", "error": {"kind": kind, "message": message}}

@@ -25,10 +25,12 @@ def _read(path: str, label: str) -> tuple[str, bytes]:
 
 
 def pack_inputs(request: GenerationRequest) -> dict[str, tuple[str, bytes]]:
-    """{slot: (suffix, bytes)} for every input file of `request` (slots: image, video, reference/N)."""
+    """{slot: (suffix, bytes)} for every input file of `request` (slots: image, last_image, video, reference/N)."""
     packed: dict[str, tuple[str, bytes]] = {}
     if request.image:
         packed["image"] = _read(request.image, "image")
+    if request.last_image:
+        packed["last_image"] = _read(request.last_image, "last-frame image")
     if request.video:
         packed["video"] = _read(request.video, "remix video")
     for n, ref in enumerate(request.reference_images):
@@ -43,7 +45,7 @@ def unpack_inputs(request: GenerationRequest, packed: dict[str, tuple[str, bytes
     for slot, (suffix, payload) in packed.items():
         target = folder / (slot.replace("/", "-") + suffix)
         target.write_bytes(payload)
-        if slot in ("image", "video"):
+        if slot in ("image", "last_image", "video"):
             data[slot] = str(target)
         elif slot.startswith("reference/"):
             refs[int(slot.split("/", 1)[1])] = str(target)

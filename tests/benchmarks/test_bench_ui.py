@@ -11,11 +11,14 @@ def test_bench_ui_quick_reports_startup_and_stalls():
     assert startup["baseline_s"] > 0 and startup["editor_s"] > 0
     assert abs(startup["ratio"] - startup["editor_s"] / startup["baseline_s"]) < 0.05
     r = result["responsiveness"]
-    for phase in ("idle", "playing", "exporting"):
+    for phase in ("idle", "playing", "exporting", "generating"):
         assert r[phase]["ticks"] > 0, phase
         assert r[phase]["longest_stall_ms"] >= 0
     assert r["playing"]["frames_shown"] > 0, "the viewer played frames"
     assert r["playing"]["target_fps"] == 24
     assert r["exporting"]["export_s"] > 0
+    generating = r["generating"]
+    assert generating["state"] == "done", generating["error"]  # the worker made the clip while the GUI was probed
+    assert generating["ticks"] > 0 and generating["previews_received"] > 0, "previews reached the GUI"
     text = ui.format(result)
-    assert "bare QApplication + QWidget" in text and "exporting" in text and "playing" in text
+    assert "bare QApplication + QWidget" in text and "exporting" in text and "playing" in text and "generating" in text

@@ -48,3 +48,26 @@ def test_models_list_make_tiny_and_import(tmp_path, capsys):
     assert main(["models", "import", "wan-tiny", str(tmp_path / "tw")]) == 2
     assert "pickled weights" in capsys.readouterr().err
     assert main(["models", "pull", "ltx-2"]) == 3  # licence not accepted
+
+
+def test_generate_loop_ends_on_its_first_frame_through_the_flf2v_model(tiny_models, tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    tiny_models.install("wan-flf2v")
+    still = tmp_path / "harbour.png"
+    Image.fromarray(np.full((64, 64, 3), (40, 90, 160), np.uint8)).save(still)
+    out = tmp_path / "loop.mp4"
+    assert main(["generate", "--prompt", "waves", "--loop", "--last-image", str(still), "--image", str(still),
+                 "-o", str(out)]) == 2
+    assert "either --loop or --last-image" in capsys.readouterr().err
+    assert main(["generate", "--prompt", "waves", "--loop", "-o", str(out)]) == 2
+    assert "add --image" in capsys.readouterr().err
+    rc = main(["generate", "--prompt", "waves on a harbour wall", "--image", str(still), "--loop", "--size", "64x64",
+               "--seconds", "0.5", "--steps", "2", "--seed", "3", "-o", str(out), "--json"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    recipe = json.loads(captured.out)["recipe"]
+    assert recipe["model_id"] == "wan-flf2v-tiny"
+    assert recipe["inputs"]["image"] == recipe["inputs"]["last_image"]  # the loop's last frame is its first
+    assert out.is_file()

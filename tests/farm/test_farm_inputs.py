@@ -14,14 +14,18 @@ def test_farm_inputs_round_trip_keeps_content(tmp_path):
     image.write_bytes(b"\x89PNG fake image bytes")
     ref = tmp_path / "ref.jpg"
     ref.write_bytes(b"reference")
-    request = GenerationRequest(prompt="x", image=str(image), reference_images=[str(ref), str(ref)])
+    last = tmp_path / "last.png"
+    last.write_bytes(b"\x89PNG the last frame")
+    request = GenerationRequest(prompt="x", image=str(image), last_image=str(last),
+                                reference_images=[str(ref), str(ref)])
     packed = pack_inputs(request)
-    assert sorted(packed) == ["image", "reference/0", "reference/1"]
+    assert sorted(packed) == ["image", "last_image", "reference/0", "reference/1"]
     remote = tmp_path / "remote"
     remote.mkdir()
     moved = unpack_inputs(request, packed, remote)
     assert moved.image.startswith(str(remote)) and moved.image.endswith(".png")
     assert file_sha256(moved.image) == file_sha256(image)
+    assert moved.last_image.startswith(str(remote)) and file_sha256(moved.last_image) == file_sha256(last)
     assert [file_sha256(p) for p in moved.reference_images] == [file_sha256(ref)] * 2
     assert moved.prompt == "x" and request.image == str(image)  # the original is untouched
 

@@ -29,6 +29,7 @@ class EngineSettings:
     compile: bool = False  # torch.compile of the transformer's repeated blocks
     threads: int = 0  # torch threads in the worker; 0 = 1 on machines with <= 4 cores, else all
     previews: bool = True
+    model_cache_gb: float = 0.0  # memory for models kept loaded between jobs; 0 = auto (see model_cache.py)
 
     @classmethod
     def load(cls) -> EngineSettings:

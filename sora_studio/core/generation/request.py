@@ -26,6 +26,7 @@ class GenerationRequest:
     steps: int | None = None
     guidance: float | None = None
     image: str | None = None  # path of a first-frame image (i2v)
+    last_image: str | None = None  # path of a last-frame image (first+last frame models, "flf2v"); = image: loop
     video: str | None = None  # path of a source video (remix / v2v)
     strength: float | None = None  # remix strength: 0 keeps the source, 1 ignores it
     reference_images: list[str] = field(default_factory=list)

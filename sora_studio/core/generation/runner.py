@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,69 +15,24 @@ import torch
 
 from sora_studio.core.fsutil import atomic_write_text
 from sora_studio.core.generation.backends import Backend, GenerationOutput, backend_for
+from sora_studio.core.generation.backends.base import check_last_frame
 from sora_studio.core.generation.recipe_file import CONTAINER_KEY
-from sora_studio.core.generation.devices import EngineSettings, apply_profile, choose_profile, free_accelerator_gb
-from sora_studio.core.generation.devices import pick_device, pick_dtype
+from sora_studio.core.generation.model_cache import ModelCache
 from sora_studio.core.generation.policy import check_request, prepare_for_model, record_cameo_clip
-from sora_studio.core.generation.preview import LatentProjection, cached_projection, estimate_x0, preview_pngs
+from sora_studio.core.generation.preview import LatentProjection, estimate_x0, preview_pngs
 from sora_studio.core.generation.request import GenerationRequest, Recipe
 from sora_studio.core.models.install import resolve_installed
 from sora_studio.core.models.manifest import get_manifest
-from sora_studio.core.models.loader import LoadedModel, load_pipeline, pipeline_class
 from sora_studio.errors import Cancelled
 
 ProgressFn = Callable[[int, int, float], None]  # step (1-based), steps, eta seconds
 PreviewFn = Callable[[int, list[str]], None]  # step, base64 PNG frames
 
+__all__ = ["ModelCache", "StepMonitor", "generate", "write_output"]
+
 
 class _StopAtStep(Exception):
     """Raised inside the step callback to leave the denoising loop (and skip the VAE decode) on cancel."""
-
-
-@dataclass
-class ModelCache:
-    """Keeps the last used model loaded (the worker is persistent); derived pipelines share its weights."""
-
-    settings: EngineSettings = field(default_factory=EngineSettings.load)
-    loaded: LoadedModel | None = None
-    pipes: dict[str, object] = field(default_factory=dict)
-    projections: dict[str, LatentProjection | None] = field(default_factory=dict)
-    placement_notes: list[str] = field(default_factory=list)
-
-    def pipeline(self, model_id: str, name: str) -> tuple[LoadedModel, object]:
-        if self.loaded is None or self.loaded.manifest.id != model_id:
-            self.release()
-            device = pick_device(self.settings.device)
-            manifest, _entry = resolve_installed(model_id)
-            self.loaded = load_pipeline(model_id, device=device, dtype=pick_dtype(device, self.settings.dtype))
-            profile = self.settings.profile
-            if profile == "auto":
-                profile = "cpu" if device == "cpu" else choose_profile(free_accelerator_gb(device), manifest.vram_gb)
-            self.placement_notes = apply_profile(self.loaded.pipe, profile, device, self.settings)
-            self.pipes = {manifest.pipeline: self.loaded.pipe}
-        if name not in self.pipes:
-            self.pipes[name] = pipeline_class(name).from_pipe(self.loaded.pipe)
-            self.pipes[name].set_progress_bar_config(disable=True)
-        return self.loaded, self.pipes[name]
-
-    def projection(self, backend: Backend, pipe: object) -> LatentProjection | None:
-        assert self.loaded is not None
-        key = f"{self.loaded.manifest.id}|{self.loaded.entry.revision}|{self.loaded.entry.path}"
-        if key not in self.projections:
-            if not backend.has_video_preview:
-                self.projections[key] = None
-            else:
-                self.projections[key] = cached_projection(key, lambda: backend.fit_projection(pipe))
-        return self.projections[key]
-
-    def release(self) -> None:
-        """Drop the loaded model (before loading another one, or after running out of memory)."""
-        self.loaded, self.pipes, self.projections = None, {}, {}
-        import gc
-
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
 
 
 class StepMonitor:
@@ -153,11 +107,12 @@ def _run_pipeline(request: GenerationRequest, cache: ModelCache, progress: Progr
                   preview: PreviewFn | None, should_cancel: Callable[[], bool] | None) -> GenerationOutput:
     manifest, entry = resolve_installed(request.model_id)
     backend = backend_for(manifest.family)
+    check_last_frame(request, manifest)  # before loading anything
     name = backend.pipeline_name(request, manifest)
     loaded, pipe = cache.pipeline(manifest.id, name)
     recipe = backend.plan(request, manifest, loaded.entry, loaded.device, str(loaded.dtype).removeprefix("torch."))
     kwargs = backend.call_kwargs(recipe, request)
-    projection = cache.projection(backend, pipe) if (preview is not None and cache.settings.previews) else None
+    projection = cache.projection(backend, pipe, loaded) if (preview is not None and cache.settings.previews) else None
     monitor = StepMonitor(backend, recipe, progress, preview, projection, should_cancel)
     generator = torch.Generator(device="cpu").manual_seed(recipe.seed)
     try:

@@ -156,7 +156,8 @@ def resolve_installed(model_id: str) -> tuple[Manifest, InstalledModel]:
 def default_model_id(capability: str = "t2v") -> str:
     """The best installed real model with `capability`, else a tiny model that has it (tiny models make noise)."""
     registry = ModelRegistry()
-    manifests = load_manifests()
+    # models that need a last frame (FLF2V) are defaults only when a first+last frame model is asked for
+    manifests = {k: m for k, m in load_manifests().items() if capability == "flf2v" or not m.last_frame_required}
     for manifest in manifests.values():
         if not manifest.tiny and capability in manifest.capabilities and registry.get(manifest.id):
             return manifest.id

@@ -12,7 +12,7 @@ from pathlib import Path
 from sora_studio.core.resources import models_path
 from sora_studio.errors import BadInput
 
-KNOWN_CAPABILITIES = frozenset({"t2v", "i2v", "v2v", "reference", "audio"})
+KNOWN_CAPABILITIES = frozenset({"t2v", "i2v", "flf2v", "v2v", "reference", "audio"})  # flf2v: first+last frame
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class Manifest:
     tiny: bool = False
     image_pipeline: str | None = None
     source: Path | None = None
+    last_frame_required: bool = False  # FLF2V transformers embed two frames: they cannot start from one alone
 
     def to_dict(self) -> dict:
         return {
@@ -134,19 +135,29 @@ def parse_manifest(path: Path) -> Manifest:
             tiny=bool(data.get("tiny", False)),
             image_pipeline=data.get("image_pipeline"),
             source=path,
+            last_frame_required=bool(data.get("last_frame_required", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(f"model manifest {path.name} is malformed: {exc!r}") from exc
 
 
+_PARSED: dict[Path, tuple[tuple, dict[str, Manifest]]] = {}  # folder -> (files' stat signature, manifests)
+
+
 def load_manifests(directory: Path | None = None) -> dict[str, Manifest]:
-    """All manifests by id (models/*.toml)."""
+    """All manifests by id (models/*.toml); parsed again only when a file is added, removed or changed."""
     directory = directory or models_path()
+    paths = sorted(directory.glob("*.toml"))
+    signature = tuple((p.name, st.st_mtime_ns, st.st_size) for p in paths for st in (p.stat(),))
+    cached = _PARSED.get(directory)
+    if cached is not None and cached[0] == signature:
+        return dict(cached[1])
     manifests: dict[str, Manifest] = {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in paths:
         m = parse_manifest(path)
         manifests[m.id] = m
-    return manifests
+    _PARSED[directory] = (signature, manifests)
+    return dict(manifests)
 
 
 def get_manifest(model_id: str) -> Manifest:
@@ -164,4 +175,4 @@ def tiny_manifest_for_family(family: str) -> Manifest:
     for m in load_manifests().values():
         if m.tiny and m.family == family:
             return m
-    raise BadInput(f"no tiny model for family {family!r}; families: wan, wan-i2v, wan-vace, ltx2, stable-audio")
+    raise BadInput(f"no tiny model for family {family!r}; families: wan, wan-i2v, wan-flf2v, wan-vace, ltx2, stable-audio")

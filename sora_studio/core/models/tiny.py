@@ -15,7 +15,7 @@ import torch
 
 from sora_studio.errors import BadInput
 
-FAMILIES = ("wan", "wan-i2v", "wan-vace", "ltx2", "stable-audio")
+FAMILIES = ("wan", "wan-i2v", "wan-flf2v", "wan-vace", "ltx2", "stable-audio")
 
 _CORPUS = [
     "a cat walks along the beach at sunset",
@@ -72,7 +72,7 @@ def _build_wan():
     return WanPipeline(**_wan_parts())
 
 
-def _build_wan_i2v():
+def _build_wan_i2v(first_last: bool = False):
     from diffusers import WanImageToVideoPipeline
     from transformers import CLIPVisionConfig, CLIPVisionModel
     from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
@@ -81,17 +81,26 @@ def _build_wan_i2v():
     from diffusers import WanTransformer3DModel
 
     parts = _wan_parts()
+    # CLIP at 16 px with 1 px patches: 256 patch tokens + the class token = 257 image tokens, as the real encoder.
+    # First+last frame (FLF2V): both frames' tokens go in together, with a learned position embedding over
+    # the 2 x 257 = 514 tokens (`pos_embed_seq_len`), as in Wan2.1-FLF2V-14B-720P.
+    first_last_extra = {"pos_embed_seq_len": 2 * 257} if first_last else {}
     parts["transformer"] = WanTransformer3DModel(
         patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
         text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
-        image_dim=4, rope_max_seq_len=32,
+        image_dim=4, rope_max_seq_len=32, **first_last_extra,
     )
+    size = 16 if first_last else 32
     image_encoder = CLIPVisionModel(
-        CLIPVisionConfig(hidden_size=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+        CLIPVisionConfig(hidden_size=4, num_hidden_layers=2, num_attention_heads=2, image_size=size,
                          intermediate_size=16, patch_size=1)
     )
-    image_processor = CLIPImageProcessorPil(crop_size=32, size=32)
+    image_processor = CLIPImageProcessorPil(crop_size=size, size=size)
     return WanImageToVideoPipeline(image_encoder=image_encoder, image_processor=image_processor, **parts)
+
+
+def _build_wan_flf2v():
+    return _build_wan_i2v(first_last=True)
 
 
 def _build_wan_vace():
@@ -104,6 +113,7 @@ def _build_wan_vace():
 _BUILDERS: dict[str, Callable[[], object]] = {
     "wan": _build_wan,
     "wan-i2v": _build_wan_i2v,
+    "wan-flf2v": _build_wan_flf2v,
     "wan-vace": _build_wan_vace,
 }
 

@@ -17,7 +17,7 @@ from sora_studio.core.models.manifest import Manifest, get_manifest
 from sora_studio.core.project.bundle import Project
 from sora_studio.core.storyboard import hooks
 from sora_studio.core.storyboard.generator import ShotGenerator, write_png
-from sora_studio.core.storyboard.plan import FIRST_LAST_CAPABILITY, LOOP_CAPABILITY, image_model_for
+from sora_studio.core.storyboard.plan import image_model_for
 from sora_studio.core.storyboard.styles import apply_style
 from sora_studio.core.storyboard.timeline_link import (generated_take, media_path, next_take_key, take_lineage,
                                                        target_video_track)
@@ -95,6 +95,7 @@ def extend_clip(project: Project, clip_id: str, prompt: str, seconds: float, gen
     lineage = take_lineage(project, clip)
     frame = _frame_at(project.resolve(clip.take.url), clip.source_in + clip.duration - 1)  # type: ignore[union-attr]
     image = write_png(frame, project.cache_dir / "storyboard" / f"{clip.id}-extend-first-frame.png")
+    hooks.register_studio_frame(image, "extend")  # the studio's own frame: no person-image check
     base = get_manifest(model_id or _recipe_of(clip).get("model_id") or default_model_id("t2v"))
     model = image_model_for(base, None, "continue a clip from its last frame")
     fps = int(project.timeline.rate)
@@ -112,28 +113,38 @@ def extend_clip(project: Project, clip_id: str, prompt: str, seconds: float, gen
 def image_to_video_clip(project: Project, image: str | Path, prompt: str, seconds: float, generator: ShotGenerator,
                         model_id: str | None = None, last_image: str | Path | None = None, loop: bool = False,
                         seed: int | None = None, style: str | None = None) -> InsertClip:
-    """A clip generated from a first-frame image (and a last frame / loop where the model supports it)."""
+    """A clip generated from a first-frame image, optionally ending on `last_image`, or a seamless `loop`
+    (the first image is also the last frame). Last frames and loops run on a first+last frame model (Wan FLF2V)."""
     image = Path(image)
     if not image.is_file():
         raise BadInput(f"image file {image} does not exist")
     if last_image is not None and not Path(last_image).is_file():
         raise BadInput(f"last-frame image file {last_image} does not exist")
+    if loop and last_image is not None:
+        raise BadInput("a loop ends on its first image: give either a last frame or loop, not both")
+    if loop:
+        last_image = image
     base = get_manifest(model_id or default_model_id("i2v"))
-    model = image_model_for(base, None, "start from an image")
-    if last_image is not None and FIRST_LAST_CAPABILITY not in model.capabilities:
-        raise BadInput(f"{model.id} cannot take a first and a last frame; no installed model supports first+last "
-                       "frame (Wan FLF2V) yet: drop the last frame")
-    if loop and LOOP_CAPABILITY not in model.capabilities:
-        raise BadInput(f"{model.id} cannot make a seamless loop (that needs a first+last frame model, Wan FLF2V); "
-                       "none is installed")
-    hooks.check_person_image(str(image))
+    why = "make a seamless loop" if loop else "start from an image"
+    try:
+        model = image_model_for(base, None, why, last_frame=last_image is not None)
+    except BadInput as exc:
+        if loop:
+            raise BadInput(f"cannot make a seamless loop (that needs a first+last frame model): {exc}") from None
+        raise
+    for path in (image, last_image):
+        if path is not None:
+            hooks.check_person_image(str(path))
     fps = int(project.timeline.rate)
     request = GenerationRequest(model_id=model.id, prompt=prompt, seconds=float(seconds), fps=fps, seed=seed,
-                                image=str(image.resolve()))
+                                image=str(image.resolve()),
+                                last_image=str(Path(last_image).resolve()) if last_image is not None else None)
     request = apply_style(request, style, model.default_steps)
     key = "take1"
     generated = generator(request, media_path(project, image.stem, key))
-    take = generated_take(project, generated.path, generated.recipe, source_image=str(image))
+    extra = {"last_image": str(last_image)} if last_image is not None and not loop else {}
+    take = generated_take(project, generated.path, generated.recipe, source_image=str(image), loop=loop or None,
+                          **extra)
     track = target_video_track(project.timeline)
     clip = Clip(name=image.stem, start=track.end, duration=int(take.length or 1), takes={key: take},
                 active_take=key, metadata={NAMESPACE: {"kind": "video"}})

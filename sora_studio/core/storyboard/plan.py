@@ -6,6 +6,10 @@ Continuity rule ('continue' cuts and first-frame images): the shot runs on an im
   3. else an image-to-video model of the same family line (wan -> wan-i2v), real if the storyboard's model
      is real and installed, tiny if it is tiny (wan-tiny -> wan-i2v-tiny);
   4. else BadInput saying which model to install or to use a hard cut.
+A shot with a last frame (`last_image`; a loop is first == last) runs on a first+last frame model ("flf2v",
+e.g. Wan FLF2V) by the same rule: continue_model or the storyboard's model when they can, else a flf2v model
+of the same line (real and installed for a real model, tiny for a tiny one), else BadInput naming one to
+install. Models that need a last frame (FLF2V) are never chosen for shots without one.
 VACE models are not used for continuation: the engine's VACE backend has no first-frame conditioning yet.
 No built-in model generates several shots in one call (Wan and LTX-2 make one continuous clip), so every
 shot is its own generation; continuity comes from the conditioning frame, the shared style and cameos.
@@ -28,7 +32,7 @@ from sora_studio.core.storyboard.problems import ShotProblem, ShotRefused
 from sora_studio.core.storyboard.styles import apply_style
 from sora_studio.errors import BadInput, Refused
 
-FIRST_LAST_CAPABILITY = "flf2v"  # a manifest capability no built-in model lists yet
+FIRST_LAST_CAPABILITY = "flf2v"  # first+last frame models (Wan FLF2V)
 LOOP_CAPABILITY = "flf2v"  # a loop is first frame == last frame
 MAX_SEED = 2**31 - 1
 
@@ -48,22 +52,43 @@ def storyboard_model(storyboard: Storyboard) -> Manifest:
     return get_manifest(storyboard.settings.model or default_model_id("t2v"))
 
 
-def image_model_for(base: Manifest, override: str | None = None, why: str = "start from an image") -> Manifest:
-    """The model that runs a shot starting from an image (see the module docstring for the rule)."""
+def _can_run(model: Manifest, last_frame: bool) -> bool:
+    if last_frame:
+        return FIRST_LAST_CAPABILITY in model.capabilities
+    return "i2v" in model.capabilities and not model.last_frame_required
+
+
+def image_model_for(base: Manifest, override: str | None = None, why: str = "start from an image",
+                    last_frame: bool = False) -> Manifest:
+    """The model that runs a shot starting from an image, and ending on one when `last_frame` (module docstring)."""
     if override:
         chosen = get_manifest(override)
-        if "i2v" not in chosen.capabilities:
-            raise BadInput(f"continue_model {override} cannot start from an image; choose an image-to-video model")
-        return chosen
-    if "i2v" in base.capabilities:
+        if _can_run(chosen, last_frame):
+            return chosen
+        if not last_frame:
+            alone = " alone (it needs a last frame too)" if chosen.last_frame_required else ""
+            raise BadInput(f"continue_model {override} cannot start from an image{alone}; choose an image-to-video "
+                           "model")
+    if _can_run(base, last_frame):
         return base
     line = base.family.split("-")[0]
     registry = ModelRegistry()
-    for candidate in load_manifests().values():
-        if "i2v" not in candidate.capabilities or candidate.family.split("-")[0] != line:
+    candidates = sorted(load_manifests().values(), key=lambda m: len(m.capabilities))  # the most specific first
+    for candidate in candidates:
+        if not _can_run(candidate, last_frame) or candidate.family.split("-")[0] != line:
             continue
         if candidate.tiny == base.tiny and (candidate.tiny or registry.get(candidate.id) is not None):
             return candidate
+    if last_frame:
+        real = [m for m in candidates if FIRST_LAST_CAPABILITY in m.capabilities and not m.tiny]
+        same_line = [m.id for m in real if m.family.split("-")[0] == line]
+        if same_line:
+            fix = (f"install one (e.g. `sora-studio models pull {same_line[0]}`), "
+                   "set continue_model in [settings] to one")
+        else:
+            fix = f"set continue_model in [settings] to one ({', '.join(m.id for m in real) or 'none known'})"
+        raise BadInput(f"{base.id} cannot take both a first and a last frame and no first+last frame model of the "
+                       f"{line} family is installed; {fix}, or remove the last frame")
     raise BadInput(
         f"{base.id} cannot {why} and no image-to-video model of the {line} family is installed; install one "
         f"(e.g. `sora-studio models pull wan2.1-i2v-14b-480p`), set continue_model in [settings], "
@@ -91,12 +116,11 @@ def plan_shot(storyboard: Storyboard, shot: Shot, index: int, base: Manifest | N
     if continues or shot.image:
         try:
             model = image_model_for(base, settings.continue_model,
-                                    "continue from the previous shot" if continues else "start from an image")
+                                    "continue from the previous shot" if continues else "start from an image",
+                                    last_frame=bool(shot.last_image))
         except BadInput as exc:
-            raise ShotProblem(f"{label}: {exc}", shot.id, "transition" if continues else "image") from None
-    if shot.last_image and FIRST_LAST_CAPABILITY not in model.capabilities:
-        raise ShotProblem(f"{label}: {model.id} cannot take both a first and a last frame; no installed model "
-                          "supports first+last frame (Wan FLF2V) yet: remove last_image", shot.id, "last_image")
+            key = "last_image" if shot.last_image else "transition" if continues else "image"
+            raise ShotProblem(f"{label}: {exc}", shot.id, key) from None
     rules = model.rules
     fps = settings.fps or rules.native_fps
     if not rules.audio_only and shot.seconds * fps > rules.max_frames * 1.25:
@@ -112,7 +136,7 @@ def plan_shot(storyboard: Storyboard, shot: Shot, index: int, base: Manifest | N
         model_id=model.id, prompt=model_prompt(shot),
         negative_prompt=", ".join(p for p in (settings.negative_prompt.strip(), shot.negative_prompt.strip()) if p),
         seconds=float(shot.seconds), width=width, height=height, fps=fps, steps=settings.steps,
-        guidance=settings.guidance, image=shot.image,
+        guidance=settings.guidance, image=shot.image, last_image=shot.last_image,
     )
     style = shot.style or settings.style
     try:

@@ -104,11 +104,11 @@ def test_storyboard_plan_errors_name_the_line(tmp_path):
     # longer than the tiny model can make in one shot (33 frames at 16 fps)
     message = _error(GOOD.replace("seconds = 0.5\n\n", "seconds = 9\n\n"), tmp_path, plan=True)
     assert message.startswith("board.toml:11:") and "split it" in message
-    # first+last frame on a model without it
+    # first+last frame on a model line without a first+last frame model (LTX-2)
     _png(tmp_path / "f.png")
-    message = _error(GOOD.replace('id = "a"\n', 'id = "a"\nimage = "f.png"\nlast_image = "f.png"\n'), tmp_path,
-                     plan=True)
-    assert message.startswith("board.toml:11:") and "first and a last frame" in message
+    message = _error(GOOD.replace('id = "a"\n', 'id = "a"\nimage = "f.png"\nlast_image = "f.png"\n')
+                     .replace("fps = 16\n", 'fps = 16\nmodel = "ltx2-tiny"\n'), tmp_path, plan=True)
+    assert message.startswith("board.toml:12:") and "first and a last frame" in message
 
 
 def test_storyboard_cameo_mentions_go_through_the_real_consent_check(tmp_path, cameo_studio, tiny_models):

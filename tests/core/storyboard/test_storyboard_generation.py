@@ -133,10 +133,11 @@ def test_storyboard_image_to_video_and_refusals(tiny, tmp_path):
     image = tmp_path / "first.png"
     Image.fromarray(np.full((32, 32, 3), 200, np.uint8)).save(image)
     generator = InProcessGenerator()
+    # first+last frame and loops need a first+last frame model: the LTX-2 line has none
     with pytest.raises(BadInput, match="first and a last frame"):
-        image_to_video_clip(project, image, "a still lake", 0.5, generator, last_image=image)
+        image_to_video_clip(project, image, "a still lake", 0.5, generator, model_id="ltx2-tiny", last_image=image)
     with pytest.raises(BadInput, match="loop"):
-        image_to_video_clip(project, image, "a still lake", 0.5, generator, loop=True)
+        image_to_video_clip(project, image, "a still lake", 0.5, generator, model_id="ltx2-tiny", loop=True)
     with pytest.raises(BadInput, match="does not exist"):
         image_to_video_clip(project, tmp_path / "nope.png", "a still lake", 0.5, generator)
     assert project.timeline.duration == 0  # nothing was placed by the refusals

@@ -11,6 +11,7 @@ from sora_studio.errors import BadInput
 BACKENDS: dict[str, str] = {
     "wan": "sora_studio.core.generation.backends.wan:WanBackend",
     "wan-i2v": "sora_studio.core.generation.backends.wan:WanI2VBackend",
+    "wan-flf2v": "sora_studio.core.generation.backends.wan:WanFLF2VBackend",
     "wan-vace": "sora_studio.core.generation.backends.wan:WanVACEBackend",
     "ltx2": "sora_studio.core.generation.backends.ltx2:LTX2Backend",
     "stable-audio": "sora_studio.core.generation.backends.stable_audio:StableAudioBackend",

@@ -32,6 +32,25 @@ class GenerationOutput:
     job_id: str | None = None
 
 
+FIRST_LAST = "flf2v"  # the manifest capability of models that take a first and a last frame
+
+
+def check_last_frame(request: GenerationRequest, manifest: Manifest) -> None:
+    """A last frame needs a first frame, a first+last frame model and no remix source."""
+    if not request.last_image:
+        if manifest.last_frame_required:
+            raise BadInput(f"{manifest.id} makes a clip between a first and a last frame: give both (--image and "
+                           "--last-image; the same image twice makes a loop), or use an image-to-video model")
+        return
+    if FIRST_LAST not in manifest.capabilities:
+        raise BadInput(f"{manifest.id} cannot take a last frame; use a first+last frame model "
+                       "(e.g. wan2.1-flf2v-14b-720p) or drop the last frame")
+    if not request.image:
+        raise BadInput("a last frame needs a first frame: give --image as well")
+    if request.video:
+        raise BadInput("a last frame cannot be combined with a remix source video")
+
+
 class Backend:
     """Base for a model family; subclasses override call_kwargs/extract and, if needed, plan."""
 
@@ -62,6 +81,7 @@ class Backend:
 
     def _recipe(self, request, manifest, entry, prompt, width, height, frames, fps, notices, device, dtype,
                 audio_end_in_s=None) -> Recipe:
+        check_last_frame(request, manifest)
         steps = int(request.steps if request.steps is not None else manifest.default_steps)
         check_range("steps", steps, 1, 500)
         guidance = float(request.guidance if request.guidance is not None else manifest.default_guidance)
@@ -75,7 +95,7 @@ class Backend:
         elif request.strength is not None:
             raise BadInput("--strength only applies to a remix (--remix VIDEO)")
         inputs = {}
-        for kind, path in (("image", request.image), ("video", request.video)):
+        for kind, path in (("image", request.image), ("last_image", request.last_image), ("video", request.video)):
             if path:
                 try:
                     inputs[kind] = file_sha256(path)

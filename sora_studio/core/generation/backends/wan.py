@@ -1,4 +1,5 @@
-"""Wan 2.1/2.2 family: text-to-video, remix (video-to-video with the same weights), image-to-video, VACE."""
+"""Wan 2.1/2.2 family: text-to-video, remix (video-to-video with the same weights), image-to-video, first+last
+frame (FLF2V), VACE."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class WanBackend(Backend):
             kwargs["num_frames"] = recipe.num_frames
         if request.image:
             kwargs["image"] = load_image(request.image, recipe.width, recipe.height)
+        if request.last_image:  # first+last frame (FLF2V); the same image as the first makes a loop
+            kwargs["last_image"] = load_image(request.last_image, recipe.width, recipe.height)
         return kwargs
 
     def fit_projection(self, pipe: object) -> LatentProjection | None:
@@ -50,6 +53,12 @@ class WanI2VBackend(WanBackend):
         if not request.image:
             raise BadInput(f"{manifest.id} is an image-to-video model: give a first frame with --image")
         return manifest.pipeline
+
+
+class WanFLF2VBackend(WanI2VBackend):
+    """Wan FLF2V: WanImageToVideoPipeline on a transformer that embeds a first and a last frame (or only a first)."""
+
+    family = "wan-flf2v"
 
 
 class WanVACEBackend(WanBackend):
