@@ -113,4 +113,21 @@ def run_gui(argv: list[str]) -> int:
     window.show()
     if project is not None:
         QTimer.singleShot(0, lambda: window.open_path(project))
+    QTimer.singleShot(0, warm_policy_in_background)
     return int(app.exec())
+
+
+def warm_policy_in_background() -> None:
+    """Compile the prompt policy off the GUI thread at start-up: compiling its rules takes seconds on a slow
+    machine, and the first Generate click (which checks the prompt) should not wait for it."""
+    import threading
+
+    def warm() -> None:
+        try:
+            from sora_studio.core.safety.rules import load_policy
+
+            load_policy()
+        except Exception:  # noqa: BLE001 - a broken policy is reported where it is used, with its message
+            pass
+
+    threading.Thread(target=warm, name="policy-warm-up", daemon=True).start()

@@ -158,3 +158,17 @@ def test_window_layout_is_saved_per_user_and_restored(qtbot, studio_home):
     second.show()
     assert second.docks["Inspector"].isHidden()
     assert not second.docks["Timeline"].isHidden()
+
+
+def test_policy_is_compiled_off_the_gui_thread_at_start_up():
+    import threading
+
+    from sora_studio.core.safety import rules
+    from sora_studio.ui.app import warm_policy_in_background
+
+    rules._load_cached.cache_clear()
+    warm_policy_in_background()
+    warmer = next(t for t in threading.enumerate() if t.name == "policy-warm-up")
+    assert warmer is not threading.current_thread()
+    warmer.join(300)
+    assert rules._load_cached.cache_info().currsize == 1  # compiled: the first prompt check finds it ready

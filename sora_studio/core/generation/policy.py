@@ -2,6 +2,10 @@
 
 `check_request(request, stage=...)` runs at three moments, with the same rules and different side effects:
 
+Input pictures (the i2v first frame, an FLF2V last frame, reference images, frames of a remixed video) showing a real person's
+face must match a cameo the requester may use (core/safety/person_image.py); at submit and run that use is
+authorized and logged like an @mention.
+
 - "preview" (default): a dry check for live form validation. Records nothing.
 - "submit": when a job is queued (EngineClient.submit, the farm client, storyboards). A refusal is written
   to the safety audit log; each cameo is authorized (the owner's usage log notes it), without images.
@@ -89,9 +93,10 @@ def check_request(request: GenerationRequest, *, stage: Stage = "preview", job_i
         requester = _requester(request, store)
         refs = _authorize(_one_per_cameo(names, store), requester, store, stage, job_id) if names else []
         try:
-            owners = [ref.owner for ref in refs] + _remix_parent_owners(request, store)
-            display = [ref.name for ref in refs]
-            _safety_gate(request.prompt, requester, owners[: len(refs)], owners[len(refs):], display, stage)
+            pictured = _input_image_cameos(request, requester, store, stage, job_id)
+            owners = [ref.owner for ref in refs] + [m.owner for m in pictured]
+            display = [ref.name for ref in refs] + [m.cameo_name for m in pictured]
+            _safety_gate(request.prompt, requester, owners, _remix_parent_owners(request, store), display, stage)
             descriptions = dict(zip([ref.name.lower() for ref in refs], neutral_descriptions([r.kind for r in refs])))
             return Clearance(requester, replace_mentions(request.prompt, descriptions), refs)
         except BaseException:
@@ -121,8 +126,8 @@ def check_cameo_capability(manifest: Manifest, request: GenerationRequest, count
 
 def models_for_cameos(capability: str | None = None) -> list[str]:
     """Model ids that can show a cameo (reference-image models first, tiny test models last)."""
-    found = [m for m in load_manifests().values()
-             if (capability or "reference") in m.capabilities or (capability is None and "i2v" in m.capabilities)]
+    found = [m for m in load_manifests().values() if not m.last_frame_required  # a cameo crop is no last frame
+             and ((capability or "reference") in m.capabilities or (capability is None and "i2v" in m.capabilities))]
     found.sort(key=lambda m: ("reference" not in m.capabilities, m.tiny, m.id))
     return [m.id for m in found]
 
@@ -222,6 +227,19 @@ def _authorize(names: list[str], requester: ProfileRef, store: CameoStore, stage
         store.verify_consent(cameo)
         refs.append(CameoReference(cameo.id, cameo.name, cameo.owner, cameo.kind))
     return refs
+
+
+def _input_image_cameos(request: GenerationRequest, requester: ProfileRef, store: CameoStore | None, stage: Stage,
+                        job_id: str | None) -> list:
+    """Every input picture showing a real person must be a cameo the requester may use (safety/person_image)."""
+    from sora_studio.core.safety.person_image import check_input_images
+
+    last = getattr(request, "last_image", None)  # first+last frame models (FLF2V); the same file for a loop
+    images = list(dict.fromkeys(p for p in [request.image, last, *request.reference_images] if p))
+    videos = [request.video] if request.video else []
+    if not images and not videos:
+        return []
+    return check_input_images(images, videos, requester.id, store, stage=stage, job_id=job_id)
 
 
 def _remix_parent_owners(request: GenerationRequest, store: CameoStore | None) -> list[str]:

@@ -13,6 +13,7 @@ Named word sets live under `[sets]` in any file (common.toml holds the shared on
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -169,7 +170,11 @@ def load_policy(directory: str | Path | None = None) -> Policy:
     if not folder.is_dir():
         raise BadInput(f"policy folder not found: {folder} (reinstall, or point SORA_STUDIO_DATA at the data)")
     stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.toml")))
-    return _load_cached(str(folder.resolve()), stamp)
+    with _LOADING:  # a second caller (e.g. the GUI's background warm-up) waits instead of compiling again
+        return _load_cached(str(folder.resolve()), stamp)
+
+
+_LOADING = threading.Lock()
 
 
 @lru_cache(maxsize=8)

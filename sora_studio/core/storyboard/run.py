@@ -17,6 +17,7 @@ from typing import Any
 from sora_studio.core.cancel import CancelToken
 from sora_studio.core.project.bundle import Project
 from sora_studio.core.generation.request import GenerationRequest
+from sora_studio.core.storyboard import hooks
 from sora_studio.core.storyboard.generator import GeneratedMedia, ShotGenerator, last_frame, write_png
 from sora_studio.core.storyboard.model import Storyboard
 from sora_studio.core.storyboard.plan import ShotPlan, plan_shot, plan_storyboard, storyboard_model
@@ -78,7 +79,9 @@ def continuation_image(project: Project, clip: Clip, shot_id: str) -> Path:
     if take is None:
         raise BadInput(f"shot {clip.name!r} has no media to continue from")
     frame = last_frame(project.resolve(take.url))
-    return write_png(frame, project.cache_dir / "storyboard" / f"{shot_id}-first-frame.png")
+    path = write_png(frame, project.cache_dir / "storyboard" / f"{shot_id}-first-frame.png")
+    hooks.register_studio_frame(path, "continue")  # the studio's own frame: no person-image check
+    return path
 
 
 @dataclass
