@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QModelIndex
 
 from sora_studio.core.project.bundle import Project
-from sora_studio.engine.shot_generator import EngineGenerator
 from sora_studio.core.storyboard.model import Shot, StoryboardSettings
 from sora_studio.core.storyboard.timeline_link import shot_id_of
+from sora_studio.engine.shot_generator import EngineGenerator
 
 
 @pytest.fixture
@@ -30,13 +30,14 @@ def test_storyboard_panel_edit_reorder_refuse(panel):
     panel.add_shot()
     panel.add_shot()
     assert panel.cards.count() == 2 and panel.cards.currentRow() == 1
-    panel.seconds.setValue(1.5)
-    panel.camera.setCurrentText("orbit")
+    panel.form.seconds.setValue(1.5)
+    panel.form.camera.setCurrentText("orbit")
     shot = panel.storyboard.shots[1]
     assert (shot.seconds, shot.camera) == (1.5, "orbit")
     assert panel.session.project.metadata["storyboard"]["shots"][1]["camera"] == "orbit"
-    panel.prompt.setPlainText("   ")  # refused: nothing changes, the status line says why
+    panel.form.prompt.setPlainText("   ")  # refused: nothing changes, the field and status line say why
     assert panel.storyboard.shots[1].prompt == "describe the shot" and "prompt is empty" in panel.status.text()
+    assert "prompt is empty" in panel.form.problem_text("prompt")
     first, second = (s.id for s in panel.storyboard.shots)
     assert panel.cards.model().moveRow(QModelIndex(), 1, QModelIndex(), 0)  # what a drag does
     assert [s.id for s in panel.storyboard.shots] == [second, first]
@@ -55,6 +56,8 @@ def test_storyboard_panel_generate_all(qtbot, tiny_models, panel):
     clips = panel.session.timeline.video_tracks()[0].clips
     assert [shot_id_of(c) for c in clips] == ["a", "b"]
     assert panel.session.undo_stack.count() == 2
+    panel.cards.setCurrentRow(0)  # a shot already on the timeline is regenerated in place (new takes on its clip)
+    assert panel.generate_shot_button.text() == "Regenerate shot"
     panel.session.undo_stack.undo()
     assert [shot_id_of(c) for c in panel.session.timeline.video_tracks()[0].clips] == ["a"]
     # Stop: the shot being generated is placed, the rest is not started

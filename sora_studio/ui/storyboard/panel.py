@@ -1,35 +1,47 @@
-"""The storyboard dock: shot cards (drag to reorder), the selected shot's fields, Generate shot / all.
+"""The storyboard dock: global settings, ordered shot cards (drag or Alt+Up/Down to reorder), the selected
+shot's fields, and Generate / Regenerate shot (new takes on its clip, in place) / Generate all.
 
-The panel edits a core Storyboard (kept in project.metadata["storyboard"]); every change goes through the
-Storyboard's methods, which refuse invalid values without changing anything (the status line says why).
+The panel edits a core Storyboard (kept in project.metadata["storyboard"]). Every change is an undoable
+edit (edits.py) pushed on the session's undo stack, applied through the Storyboard's own methods, which
+refuse invalid values and change nothing; the refusal is shown under the field it names. A moment after
+each change the whole storyboard is checked with the core's rules (validation.py) and every problem is
+shown on its card and, for the selected shot, under the offending field. Dialogue lines show how long
+they will be spoken (dialogue_fit.py) and warn when they will not fit the shot. Import… / Export… read and
+write storyboard files (files.py). `set_storyboard` is for a newly loaded project: the session clears its
+undo stack then, so no earlier edit can reach the new storyboard.
+
+Keys (with the dock focused): Ctrl+Shift+N add a shot after the selected one; on the card list Insert adds,
+Delete / Backspace removes, Alt+Up / Alt+Down move the selected shot; Enter jumps to its prompt;
+Ctrl+Enter generates the selected shot.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QScrollArea, QSplitter, QStyle, QVBoxLayout, QWidget)
 
-from sora_studio.core.storyboard.model import CAMERA_MOVES, SHOT_SIZES, TRANSITIONS, Shot, Storyboard
+from sora_studio.core.storyboard.model import Shot, Storyboard
 from sora_studio.core.storyboard.run import STORYBOARD_KEY
-from sora_studio.core.storyboard.styles import load_styles
+from sora_studio.core.storyboard.timeline_link import find_shot_clip
 from sora_studio.errors import StudioError
+from sora_studio.ui.storyboard.cards import CARD_ICON, CardKeys, card_text, placeholder_icon
+from sora_studio.ui.storyboard.dialogue_fit import DialogueFitEstimator, DialogueFitView
+from sora_studio.ui.storyboard.edits import AddShot, MoveShot, RemoveShot, StoryboardEdit, UpdateSettings, UpdateShot
+from sora_studio.ui.storyboard.files import StoryboardFiles
+from sora_studio.ui.storyboard.image_picker import ImagePicker
 from sora_studio.ui.storyboard.runner import StoryboardRunner
+from sora_studio.ui.storyboard.settings_form import SettingsForm
+from sora_studio.ui.storyboard.shot_form import ShotForm
+from sora_studio.ui.storyboard.validation import (PlanCache, Problems, default_shot_seconds, find_problems,
+                                                  last_image_blocked)
+from sora_studio.ui.undo import push_edit
 
 SHOT_ROLE = Qt.ItemDataRole.UserRole
-
-
-def card_text(index: int, shot: Shot) -> str:
-    head = f"{index + 1}. {shot.title or shot.prompt[:48]}"
-    tail = f"{shot.seconds:g}s · {shot.size} · {shot.camera}"
-    if shot.transition == "continue":
-        tail += " · continues"
-    if shot.variations > 1:
-        tail += f" · {shot.variations} takes"
-    return f"{head}\n{tail}"
+CHECK_DELAY_MS = 250
 
 
 class StoryboardPanel(QWidget):
@@ -37,83 +49,129 @@ class StoryboardPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.storyboard = Storyboard()
+        self.problems = Problems()
+        self._plans = PlanCache()
         self.runner = StoryboardRunner(session, generator_factory, self)
+        self.fit = DialogueFitEstimator(self)
         self._filling = False
+        self._pushing = False
+        self._last_merge: tuple[Any, int] | None = None  # (merge key, gesture) of the last typed edit
+        self._refusal: tuple[str, str, str] | None = None  # (shot id, key, message) of the last refused edit
+        self._thumbs: dict[str, QIcon] = {}
+        self._check_timer = QTimer(self, singleShot=True, interval=CHECK_DELAY_MS)
+        self._check_timer.timeout.connect(self.check_now)
+
+        self.settings_form = SettingsForm()
+        self.total = QLabel()
+        self.total.setStyleSheet("color: #8d9097;")
+        settings_box = QGroupBox("Storyboard")
+        settings_layout = QVBoxLayout(settings_box)
+        settings_layout.setContentsMargins(6, 4, 6, 4)
+        settings_layout.addWidget(self.settings_form)
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Replace this storyboard with a storyboard file (.toml); Ctrl+Z undoes it")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save this storyboard as a file (.toml) for `sora-studio storyboard run`")
+        self.files = StoryboardFiles(self)
+        footer = QHBoxLayout()
+        footer.addWidget(self.total, 1)
+        footer.addWidget(self.import_button)
+        footer.addWidget(self.export_button)
+        settings_layout.addLayout(footer)
 
         self.cards = QListWidget()
         self.cards.setObjectName("storyboard-cards")
         self.cards.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.cards.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.cards.setIconSize(CARD_ICON)
+        self.cards.setWordWrap(True)
+        self.cards.setAlternatingRowColors(True)
+        self.cards.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.cards.setToolTip("Shot cards in order: drag or Alt+Up/Down to reorder, Insert adds, Delete removes")
+        self.cards.installEventFilter(CardKeys(self))
         self.cards.model().rowsMoved.connect(self._on_rows_moved)
         self.cards.currentItemChanged.connect(self._on_current_changed)
 
-        self.prompt = QPlainTextEdit()
-        self.prompt.setPlaceholderText("What happens in this shot? Mention cameos as @name.")
-        self.prompt.setMaximumHeight(90)
-        self.seconds = QDoubleSpinBox(minimum=0.1, maximum=60.0, singleStep=0.5, decimals=2)
-        self.camera = QComboBox()
-        self.camera.addItems(CAMERA_MOVES)
-        self.size = QComboBox()
-        self.size.addItems(SHOT_SIZES)
-        self.transition = QComboBox()
-        self.transition.addItems(TRANSITIONS)
-        self.style = QComboBox()
-        self.style.addItems(["(storyboard style)", *sorted(load_styles())])
-        self.seed_lock = QCheckBox("lock seed")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
-        self.variations = QComboBox()
-        self.variations.addItems(["1", "2", "4"])
-        form = QFormLayout()
-        form.addRow("Prompt", self.prompt)
-        form.addRow("Seconds", self.seconds)
-        form.addRow("Camera", self.camera)
-        form.addRow("Shot size", self.size)
-        form.addRow("Starts with", self.transition)
-        form.addRow("Style", self.style)
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed_lock)
-        seed_row.addWidget(self.seed)
-        form.addRow("Seed", seed_row)
-        form.addRow("Variations", self.variations)
+        self.form = ShotForm()
+        self.fit_view = DialogueFitView(self.form.dialogue, self.fit)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.setContentsMargins(2, 4, 8, 4)
+        inner_layout.addWidget(self.form)
+        inner_layout.addStretch(1)
+        scroll.setWidget(inner)
+        self.scroll = scroll
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.cards)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([190, 700])  # three cards visible; the form scrolls
+        self.cards.setMinimumHeight(90)
 
         self.add_button = QPushButton("Add shot")
-        self.remove_button = QPushButton("Remove")
+        self.add_button.setToolTip("Add a shot after the selected one (Ctrl+Shift+N; Insert on the card list)")
+        self.remove_button = QPushButton("Delete")
+        self.remove_button.setToolTip("Delete the selected shot (Delete on the card list; Ctrl+Z brings it back)")
+        self.up_button = QPushButton("↑")
+        self.up_button.setToolTip("Move the selected shot earlier (Alt+Up on the card list)")
+        self.down_button = QPushButton("↓")
+        self.down_button.setToolTip("Move the selected shot later (Alt+Down on the card list)")
         self.generate_shot_button = QPushButton("Generate shot")
+        self.generate_shot_button.setToolTip("Generate the selected shot (Ctrl+Enter); a shot already on the "
+                                             "timeline gets new takes on its clip, in place")
         self.generate_all_button = QPushButton("Generate all")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
-        buttons = QHBoxLayout()
-        for b in (self.add_button, self.remove_button, self.generate_shot_button, self.generate_all_button,
-                  self.stop_button):
-            buttons.addWidget(b)
+        edit_row, run_row = QHBoxLayout(), QHBoxLayout()
+        for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            edit_row.addWidget(b, 0 if b in (self.up_button, self.down_button) else 1)
+        for b in (self.generate_shot_button, self.generate_all_button, self.stop_button):
+            run_row.addWidget(b)
         self.status = QLabel()
+        self.status.setObjectName("storyboard-status")
         self.status.setWordWrap(True)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.cards, 1)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(settings_box)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(edit_row)
+        layout.addLayout(run_row)
         layout.addWidget(self.status)
 
+        self.import_button.clicked.connect(self.files.import_file)
+        self.export_button.clicked.connect(self.files.export_file)
         self.add_button.clicked.connect(self.add_shot)
         self.remove_button.clicked.connect(self.remove_shot)
+        self.up_button.clicked.connect(lambda: self.move_current(-1))
+        self.down_button.clicked.connect(lambda: self.move_current(1))
         self.generate_shot_button.clicked.connect(self.generate_current)
         self.generate_all_button.clicked.connect(self.generate_all)
         self.stop_button.clicked.connect(self.runner.stop)
+        self.cards.itemActivated.connect(lambda _item: self.form.prompt.setFocus())
         self.runner.message.connect(self.status.setText)
+        self.runner.problem.connect(self._on_run_problem)
         self.runner.finished.connect(self._on_run_finished)
-        self.prompt.textChanged.connect(lambda: self._set("prompt", self.prompt.toPlainText()))
-        self.seconds.valueChanged.connect(lambda v: self._set("seconds", float(v)))
-        self.camera.currentTextChanged.connect(lambda v: self._set("camera", v))
-        self.size.currentTextChanged.connect(lambda v: self._set("size", v))
-        self.transition.currentTextChanged.connect(lambda v: self._set("transition", v))
-        self.style.currentIndexChanged.connect(
-            lambda i: self._set("style", None if i == 0 else self.style.currentText()))
-        self.seed_lock.toggled.connect(lambda on: self._set("seed", self.seed.value() if on else None))
-        self.seed.valueChanged.connect(lambda v: self._set("seed", int(v)) if self.seed_lock.isChecked() else None)
-        self.variations.currentTextChanged.connect(lambda v: self._set("variations", int(v)))
+        self.form.edited.connect(self._on_field_edited)
+        self.settings_form.edited.connect(self._on_settings_edited)
+        self._shortcut("Ctrl+Shift+N", self.add_shot)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            self._shortcut(keys, self.generate_current)
+        session.undo_stack.indexChanged.connect(self._on_undo_index)
+        session.timeline_changed.connect(self._update_buttons)
         session.project_changed.connect(self.load_from_project)
         self.load_from_project()
+
+    def _shortcut(self, keys: str, slot: Any) -> None:
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(slot)
 
     # -- model <-> view ----------------------------------------------------------------------
     @Slot()
@@ -123,9 +181,14 @@ class StoryboardPanel(QWidget):
         self.set_storyboard(Storyboard.from_dict(data) if isinstance(data, dict) else Storyboard())
 
     def set_storyboard(self, storyboard: Storyboard) -> None:
+        if self.storyboard is not storyboard:
+            self.storyboard.changed.disconnect(self._on_storyboard_changed)
         self.storyboard = storyboard
         storyboard.changed.connect(self._on_storyboard_changed)
+        self._last_merge = self._refusal = None
+        self.settings_form.fill(storyboard.settings)
         self._refill()
+        self.check_now()
 
     def current_shot(self) -> Shot | None:
         item = self.cards.currentItem()
@@ -139,6 +202,7 @@ class StoryboardPanel(QWidget):
             item = QListWidgetItem(card_text(i, shot))
             item.setData(SHOT_ROLE, shot.id)
             self.cards.addItem(item)
+            self._decorate(item, shot)
             if shot.id == current:
                 self.cards.setCurrentItem(item)
         self._filling = False
@@ -146,55 +210,140 @@ class StoryboardPanel(QWidget):
             self.cards.setCurrentRow(0)
         self._fill_form()
 
+    def _item(self, shot_id: str) -> QListWidgetItem | None:
+        for row in range(self.cards.count()):
+            if self.cards.item(row).data(SHOT_ROLE) == shot_id:
+                return self.cards.item(row)
+        return None
+
+    def _decorate(self, item: QListWidgetItem, shot: Shot) -> None:
+        """A problem: warning icon and the message as tooltip; else the first image as the card's thumbnail."""
+        problem = self.problems.for_shot(shot.id)
+        if problem is not None:
+            item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+            item.setToolTip(problem[1])
+        else:
+            item.setIcon(self._thumbnail(shot.image) if shot.image else placeholder_icon())
+            item.setToolTip(shot.prompt)
+
+    def _thumbnail(self, path: str) -> QIcon:
+        if path not in self._thumbs:
+            pixmap = ImagePicker._thumbnail(path)
+            self._thumbs[path] = placeholder_icon() if pixmap.isNull() else QIcon(pixmap)
+        return self._thumbs[path]
+
     def _fill_form(self) -> None:
         shot = self.current_shot()
-        self._filling = True
-        try:
-            for w in (self.prompt, self.seconds, self.camera, self.size, self.transition, self.style,
-                      self.seed_lock, self.seed, self.variations, self.remove_button, self.generate_shot_button):
-                w.setEnabled(shot is not None)
-            if shot is None:
-                return
-            if self.prompt.toPlainText() != shot.prompt:
-                self.prompt.setPlainText(shot.prompt)
-            self.seconds.setValue(float(shot.seconds))
-            self.camera.setCurrentText(shot.camera)
-            self.size.setCurrentText(shot.size)
-            self.transition.setCurrentText(shot.transition)
-            self.style.setCurrentIndex(max(0, self.style.findText(shot.style)) if shot.style else 0)
-            self.seed_lock.setChecked(shot.seed is not None)
-            self.seed.setValue(shot.seed or 0)
-            self.variations.setCurrentText(str(shot.variations))
-        finally:
-            self._filling = False
+        self.form.fill(shot, self._speakers())
+        self._show_shot_problem()
+        self._update_buttons()
+        self.fit_view.follow(self.current_shot(), self.storyboard)
 
-    def _set(self, field: str, value: Any) -> None:
-        shot = self.current_shot()
-        if self._filling or shot is None or getattr(shot, field) == value:
-            return
-        try:
-            self.storyboard.update(shot.id, **{field: value})
-        except StudioError as exc:
-            self.status.setText(str(exc))
-            return
-        self.status.setText("")
+    def _speakers(self) -> list[str]:
+        return list(dict.fromkeys(line.speaker.strip() for s in self.storyboard.shots for line in s.dialogue
+                                  if line.speaker.strip()))
 
-    def _on_storyboard_changed(self, reason: str, *_args: Any) -> None:
+    def _on_storyboard_changed(self, reason: str, *args: Any) -> None:
         project = self.session.project
         if project is not None:
             project.metadata[STORYBOARD_KEY] = self.storyboard.to_dict()
             project.mark_dirty()
-        if reason == "shot":
-            row = self.cards.currentRow()
-            shot = self.current_shot()
-            if shot is not None:
-                self.cards.currentItem().setText(card_text(row, shot))
+        if reason == "shot" and args:
+            item = self._item(args[0])
+            if item is not None:
+                item.setText(card_text(self.cards.row(item), self.storyboard.shot(args[0])))
+            if self.current_shot() is not None and self.current_shot().id == args[0]:
+                self._fill_form()
+        elif reason == "settings":
+            self.settings_form.fill(self.storyboard.settings)
+            self._fill_form()
         else:
             self._refill()
+        self._check_timer.start()
+
+    @Slot()
+    def check_now(self) -> None:
+        """Check the whole storyboard now (normally a moment after the last change) and show the problems."""
+        self._check_timer.stop()
+        self.problems = find_problems(self.storyboard, self._plans)
+        for row in range(self.cards.count()):
+            item = self.cards.item(row)
+            self._decorate(item, self.storyboard.shot(item.data(SHOT_ROLE)))
+        self.settings_form.show_problems(self.problems.settings)
+        seconds = self.storyboard.total_seconds
+        self.total.setText(f"{len(self.storyboard.shots)} shot{'s' if len(self.storyboard.shots) != 1 else ''}, "
+                           f"{seconds:g} s of {self.storyboard.settings.max_seconds:g} s")
+        self._show_shot_problem()
+
+    def _show_shot_problem(self) -> None:
+        shot = self.current_shot()
+        if shot is None:
+            self.form.show_problem(None, "")
+            return
+        index = self.storyboard.index(shot.id)
+        self.form.last_image.set_blocked(last_image_blocked(self.storyboard, shot, index))
+        if self._refusal is not None and self._refusal[0] == shot.id:
+            self.form.show_problem(self._refusal[1], self._refusal[2])
+        else:
+            found = self.problems.for_shot(shot.id)
+            self.form.show_problem(*(found or (None, "")))
+
+    # -- edits (undoable) --------------------------------------------------------------------
+    def push(self, edit: StoryboardEdit, merge: bool = False) -> bool:
+        """Apply `edit` and put it on the session's undo stack; False (the reason shown) when refused.
+        `merge`: consecutive edits of the same field (typing) become one undo step."""
+        gesture = None
+        if merge:
+            if self._last_merge is None or self._last_merge[0] != edit.merge_key:
+                self._last_merge = (edit.merge_key, self.session.begin_gesture())
+            gesture = self._last_merge[1]
+        else:
+            self._last_merge = None
+        self._pushing = True
+        try:
+            push_edit(self.session.undo_stack, self.storyboard, edit, gesture)
+        except StudioError as exc:
+            shot_id = getattr(exc, "shot_id", None) or getattr(edit, "shot_id", None)
+            self._refusal = (shot_id, getattr(exc, "key", None) or "prompt", str(exc)) if shot_id else None
+            self.status.setText(str(exc))
+            self._show_shot_problem()
+            if not shot_id:
+                self.settings_form.show_problems({"": str(exc)})
+            return False
+        finally:
+            self._pushing = False
+        if self._refusal is not None:
+            self._refusal = None
+            self._show_shot_problem()
+        self.status.setText("")
+        return True
+
+    @Slot(int)
+    def _on_undo_index(self, _index: int) -> None:
+        if not self._pushing:
+            self._last_merge = None  # an undo/redo ends the typing gesture
+            self._refusal = None
+
+    @Slot(str, object)
+    def _on_field_edited(self, field: str, value: Any) -> None:
+        shot = self.current_shot()
+        if shot is None or self.form.filling or getattr(shot, field) == value:
+            return
+        typing = field in ("prompt", "title", "negative_prompt", "sound", "seconds", "seed") or (
+            field == "dialogue" and len(value) == len(shot.dialogue))  # adding/removing a line is its own step
+        self.push(UpdateShot(shot.id, **{field: value}), merge=typing)
+
+    @Slot(dict)
+    def _on_settings_edited(self, values: dict) -> None:
+        if all(getattr(self.storyboard.settings, k) == v for k, v in values.items()):
+            return
+        if not self.push(UpdateSettings(**values), merge="resolution" in values):
+            self.settings_form.fill(self.storyboard.settings)
 
     @Slot()
     def _on_current_changed(self, *_args: Any) -> None:
         if not self._filling:
+            self._last_merge = None
             self._fill_form()
 
     @Slot()
@@ -202,20 +351,32 @@ class StoryboardPanel(QWidget):
         order = [self.cards.item(i).data(SHOT_ROLE) for i in range(self.cards.count())]
         for index, shot_id in enumerate(order):
             if self.storyboard.index(shot_id) != index:
-                self.storyboard.move(shot_id, index)
+                self.push(MoveShot(shot_id, index))
+                return  # one drag moves one card; the refill puts the list in the model's order
 
     # -- actions -----------------------------------------------------------------------------
     @Slot()
     def add_shot(self) -> None:
-        shot = self.storyboard.add(Shot("describe the shot", seconds=3.0),
-                                   index=self.cards.currentRow() + 1 if self.cards.currentItem() else None)
-        self.cards.setCurrentRow(self.storyboard.index(shot.id))
+        index = self.cards.currentRow() + 1 if self.cards.currentItem() else None
+        shot = Shot("describe the shot", seconds=default_shot_seconds(self.storyboard))
+        if self.push(AddShot(shot, index)):
+            self.cards.setCurrentRow(self.storyboard.index(shot.id))
 
     @Slot()
     def remove_shot(self) -> None:
         shot = self.current_shot()
         if shot is not None:
-            self.storyboard.remove(shot.id)
+            row = self.cards.currentRow()
+            if self.push(RemoveShot(shot.id)) and self.cards.count():
+                self.cards.setCurrentRow(min(row, self.cards.count() - 1))
+
+    def move_current(self, step: int) -> None:
+        shot = self.current_shot()
+        if shot is None:
+            return
+        target = self.storyboard.index(shot.id) + step
+        if 0 <= target < len(self.storyboard.shots) and self.push(MoveShot(shot.id, target)):
+            self.cards.setCurrentRow(target)
 
     @Slot()
     def generate_current(self) -> None:
@@ -228,11 +389,39 @@ class StoryboardPanel(QWidget):
         if self.runner.start(self.storyboard):
             self._set_running(True)
 
+    @Slot(object)
+    def _on_run_problem(self, exc: Exception) -> None:
+        """A run refused before it started: select the shot it names and show it under the field."""
+        shot_id, key = getattr(exc, "shot_id", None), getattr(exc, "key", None)
+        item = self._item(shot_id) if shot_id else None
+        if item is not None:
+            self.cards.setCurrentItem(item)
+            self._refusal = (shot_id, key or "prompt", str(exc))
+            self._show_shot_problem()
+        elif shot_id == "settings":
+            self.settings_form.show_problems({key or "": str(exc)})
+
     @Slot(bool)
     def _on_run_finished(self, _ok: bool) -> None:
         self._set_running(False)
 
     def _set_running(self, running: bool) -> None:
         self.stop_button.setEnabled(running)
+        self._update_buttons()
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        shot = self.current_shot()
+        running = self.runner.busy
+        row = self.cards.currentRow()
+        self.remove_button.setEnabled(shot is not None)
+        self.up_button.setEnabled(shot is not None and row > 0)
+        self.down_button.setEnabled(shot is not None and row < self.cards.count() - 1)
         self.generate_all_button.setEnabled(not running)
-        self.generate_shot_button.setEnabled(not running and self.current_shot() is not None)
+        self.generate_shot_button.setEnabled(not running and shot is not None)
+        placed = shot is not None and find_shot_clip(self.session.timeline, shot.id) is not None
+        self.generate_shot_button.setText("Regenerate shot" if placed else "Generate shot")
+
+    def closeEvent(self, event: Any) -> None:
+        self.fit.close()
+        super().closeEvent(event)

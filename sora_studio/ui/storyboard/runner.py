@@ -40,6 +40,7 @@ class _GenerateThread(QThread):
 
 class StoryboardRunner(QObject):
     message = Signal(str)  # progress and errors for the panel's status line
+    problem = Signal(object)  # the StudioError (ShotProblem/ShotRefused name shot and key) that refused a start
     shot_done = Signal(str)  # shot id
     finished = Signal(bool)  # True when every shot asked for was placed
 
@@ -72,6 +73,7 @@ class StoryboardRunner(QObject):
             check_project_rate(project, storyboard)
         except StudioError as exc:
             self.message.emit(str(exc))
+            self.problem.emit(exc)
             return False
         selected = [p for p in plans if shot_ids is None or p.shot.id in shot_ids]
         if self._generator is None:
