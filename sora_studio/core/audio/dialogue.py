@@ -8,6 +8,9 @@ it is cut at the shot's end and a warning says by how much it overran. Each spea
 
 Dialogue clips are not linked to the picture (a linked trim would cut into the speech); they carry
 `metadata["sora_studio"]` {"shot_id", "speaker", "line", "offset_s", "voice", "tts"} instead.
+
+A speaker written `@name` is a cameo: it is authorized for the requester on every pass (tts/cameo_voice.py),
+a cloning backend speaks in its enrolled voice, and the clip records only `cameo_id` (never the sample).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 from sora_studio.core.audio.conform import conform_audio
 from sora_studio.core.audio.placement import audio_clip, role_track
 from sora_studio.core.audio.tts.base import Speech, TTSBackend, TTSRequest
+from sora_studio.core.audio.tts.cameo_voice import cameo_voices
 from sora_studio.core.media.synth import write_audio_file
 from sora_studio.core.timeline.edits import CompoundEdit, Edit, OverwriteClip
 from sora_studio.core.timeline.model import Clip, Timeline
@@ -45,6 +49,7 @@ class SpokenLine:
     fits: bool = True
     overrun_s: float = 0.0
     notices: list[str] = field(default_factory=list)
+    cameo_id: str | None = None  # the speaker is this cameo (its voice sample is never stored)
 
 
 def assign_voices(speakers: Sequence[str], chosen: Mapping[str, str] | None = None,
@@ -59,8 +64,21 @@ def assign_voices(speakers: Sequence[str], chosen: Mapping[str, str] | None = No
 
 def speak_lines(lines: Sequence[Any], shot_seconds: float, tts: TTSBackend, voices: Mapping[str, str],
                 rate_wpm: int = 165, voice_samples: Mapping[str, Path] | None = None,
-                lead_in_s: float = LEAD_IN_S, gap_s: float = GAP_S) -> tuple[list[SpokenLine], list[str]]:
-    """Synthesize and time a shot's lines ((speaker, text) objects); (spoken lines, warnings)."""
+                lead_in_s: float = LEAD_IN_S, gap_s: float = GAP_S, requester_profile_id: str | None = None,
+                cameo_store: Any = None) -> tuple[list[SpokenLine], list[str]]:
+    """Synthesize and time a shot's lines ((speaker, text) objects); (spoken lines, warnings).
+
+    `@name` speakers are cameos, authorized for `requester_profile_id` (default: the active profile); a
+    backend that can clone gets each one's enrolled voice sample (Refused when the cameo may not be used)."""
+    speakers = [str(line.speaker).strip() for line in lines]
+    with cameo_voices(speakers, requester_profile_id, clone=tts.can_clone, store=cameo_store) as cameos:
+        samples = {**(voice_samples or {}), **cameos.samples}
+        return _speak(lines, shot_seconds, tts, voices, rate_wpm, samples, cameos.cameo_ids, lead_in_s, gap_s)
+
+
+def _speak(lines: Sequence[Any], shot_seconds: float, tts: TTSBackend, voices: Mapping[str, str], rate_wpm: int,
+           voice_samples: Mapping[str, Path], cameo_ids: Mapping[str, str], lead_in_s: float,
+           gap_s: float) -> tuple[list[SpokenLine], list[str]]:
     spoken: list[SpokenLine] = []
     warnings: list[str] = []
     cursor = lead_in_s
@@ -80,14 +98,17 @@ def speak_lines(lines: Sequence[Any], shot_seconds: float, tts: TTSBackend, voic
             warnings.append(f"dialogue line {number} ({speaker}) starts at {offset:g} s, before their previous "
                             f"line ends ({ends[speaker]:.2f} s); the earlier line is cut there")
         request = TTSRequest(text=text, voice=voices[speaker], rate_wpm=rate_wpm,
-                             voice_sample=(voice_samples or {}).get(speaker))
+                             voice_sample=voice_samples.get(speaker))
         speech = tts.synthesize(request)
         room = shot_seconds - offset
         if speech.seconds > room and MAX_SPEEDUP > 1:
             faster = min(MAX_SPEEDUP, speech.seconds / max(room, 1e-3) * 1.02)
             request.rate_wpm = int(math.ceil(rate_wpm * faster))
             speech = tts.synthesize(request)
-        item = SpokenLine(speaker, text, voices[speaker], offset, speech, notices=list(speech.notices))
+        item = SpokenLine(speaker, text, voices[speaker], offset, speech, notices=list(speech.notices),
+                          cameo_id=cameo_ids.get(speaker))
+        if item.cameo_id and not tts.can_clone:
+            item.notices.append(f"{tts.name} cannot clone voices: {speaker}'s enrolled voice was not used")
         if speech.seconds > room:
             item.fits, item.overrun_s = False, speech.seconds - room
             warnings.append(f"dialogue line {number} ({speaker}: {_short(text)}) is {speech.seconds:.2f} s long "
@@ -133,6 +154,8 @@ def place_dialogue(project: Any, shot_clip: Clip, spoken: Sequence[SpokenLine], 
         item = project.import_media(path)
         meta = {"shot_id": shot_id, "speaker": line.speaker, "line": line.text, "offset_s": round(line.offset_s, 4),
                 "voice": line.voice, "tts": tts_name}
+        if line.cameo_id:
+            meta["cameo_id"] = line.cameo_id
         clip = audio_clip(item, timeline, start, room, metadata=meta)
         clips.append(clip)
         edits.append(OverwriteClip(tracks[line.speaker], clip, at=start))

@@ -25,7 +25,8 @@ class Voice:
 class TTSRequest:
     """One line to speak.
 
-    `voice_sample`: a cameo's enrolled voice recording (WAV/MP4). Voice-cloning backends condition on it;
+    `voice_sample`: a cameo's enrolled voice recording (WAV), decrypted for this use only (dialogue passes it for
+    `@name` speakers after the permission check). Voice-cloning backends condition on it;
     backends that cannot clone ignore it and say so in `Speech.notices`.
     """
 

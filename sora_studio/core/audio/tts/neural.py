@@ -6,8 +6,8 @@ tokenizer from the hub (never pickles) and records the folder in the model regis
 "tts:<manifest id>:<voice>"; `import_voice` registers a folder already on disk. Nothing here downloads
 on its own, and no real weights could be fetched while this was written: the code path is exercised with
 the tiny random-weight VITS (`tts-tiny`, noise out) built offline and loaded through the same
-from_pretrained call. Voice cloning: `can_clone` in the manifest; a cloning engine would read
-TTSRequest.voice_sample (the cameo's enrolled recording). VITS cannot clone and says so.
+from_pretrained call. Voice cloning: `can_clone` in the manifest; the `speecht5` engine (speecht5.py, three
+component checkpoints) speaks in the voice of TTSRequest.voice_sample. VITS cannot clone and says so.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sora_studio.core.models.verify import ALLOW_PATTERNS, IGNORE_PATTERNS, find
 from sora_studio.core.resources import models_path
 from sora_studio.errors import BadInput, Refused, StudioError
 
-ENGINES = ("vits",)
+ENGINES = ("vits", "speecht5")
 BASE_WPM = 165  # rate_wpm at which a model speaks at its natural speed
 
 
@@ -40,6 +40,16 @@ class TTSVoiceEntry:
     revision: str = "main"
     speaker_id: int | None = None
     name: str = ""
+
+
+@dataclass(frozen=True)
+class TTSComponent:
+    """One checkpoint of a multi-part engine (speecht5: tts, vocoder, speaker)."""
+
+    role: str
+    repo: str
+    revision: str = "main"
+    licence: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class TTSManifest:
     size_gb: float = 0.0
     voices: dict[str, TTSVoiceEntry] = field(default_factory=dict)
     notes: str = ""
+    components: dict[str, TTSComponent] = field(default_factory=dict)
 
 
 def tts_manifest_dir() -> Path:
@@ -69,17 +80,24 @@ def parse_tts_manifest(path: Path) -> TTSManifest:
                                          revision=str(v.get("revision", "main")), speaker_id=v.get("speaker_id"),
                                          name=str(v.get("name", "")))
                   for k, v in data.get("voices", {}).items()}
+        components = {str(k): TTSComponent(role=str(k), repo=str(v.get("repo", "")),
+                                           revision=str(v.get("revision", "main")), licence=str(v.get("licence", "")))
+                      for k, v in data.get("components", {}).items()}
         manifest = TTSManifest(id=str(data["id"]), name=str(data.get("name", data["id"])), engine=str(data["engine"]),
                                licence=str(lic.get("name", "unknown")), licence_url=str(lic.get("url", "")),
                                commercial_use=bool(lic.get("commercial_use", True)),
                                can_clone=bool(data.get("can_clone", False)), tiny=bool(data.get("tiny", False)),
-                               size_gb=float(data.get("size_gb", 0.0)), voices=voices, notes=str(lic.get("notes", "")))
+                               size_gb=float(data.get("size_gb", 0.0)), voices=voices, notes=str(lic.get("notes", "")),
+                               components=components)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise BadInput(f"TTS manifest {path.name} is malformed: {exc!r}") from exc
     if manifest.engine not in ENGINES:
         raise BadInput(f"TTS manifest {path.name}: unknown engine {manifest.engine!r}; known: {', '.join(ENGINES)}")
     if not manifest.voices:
         raise BadInput(f"TTS manifest {path.name} lists no voices")
+    missing = [r for r in ("tts", "vocoder", "speaker") if r not in manifest.components]
+    if manifest.engine == "speecht5" and not manifest.tiny and missing:
+        raise BadInput(f"TTS manifest {path.name}: the speecht5 engine needs components {', '.join(missing)}")
     return manifest
 
 
@@ -126,6 +144,10 @@ def import_voice(manifest_id: str, voice: str, folder: str | Path, accept_licenc
         raise Refused(f"{manifest.name} is licensed under {manifest.licence} (non-commercial); read "
                       f"{manifest.licence_url or 'the licence'} and accept it to install")
     path = Path(folder).expanduser().resolve()
+    if manifest.engine == "speecht5":
+        from sora_studio.core.audio.tts.speecht5 import import_clone_folder
+
+        return import_clone_folder(manifest, voice, path)
     verify_tts_folder(path)
     entry = InstalledModel(id=_key(manifest_id, voice), path=str(path), source="tiny" if manifest.tiny else "import",
                            revision=manifest.voices[voice].revision)
@@ -139,6 +161,12 @@ def install_voice(manifest_id: str, voice: str, accept_licence: bool = False, do
     entry = _voice(manifest, voice)
     if manifest.tiny:
         return ensure_tiny_voices(manifest)[voice]
+    if manifest.engine == "speecht5":
+        if not manifest.commercial_use and not accept_licence:
+            raise Refused(f"{manifest.name} is licensed under {manifest.licence}; accept it to install")
+        from sora_studio.core.audio.tts.speecht5 import download_clone_voice
+
+        return download_clone_voice(manifest, voice, downloader)
     if not entry.repo:
         raise BadInput(f"voice {voice!r} of {manifest_id} names no hub repository")
     if downloader is None:
@@ -166,6 +194,10 @@ def _voice(manifest: TTSManifest, voice: str) -> TTSVoiceEntry:
 
 def ensure_tiny_voices(manifest: TTSManifest) -> dict[str, InstalledModel]:
     """Build the tiny multi-speaker VITS once (random weights: noise) and register every voice on it."""
+    if manifest.engine == "speecht5":
+        from sora_studio.core.audio.tts.speecht5 import ensure_tiny_clone
+
+        return ensure_tiny_clone(manifest)
     registry = ModelRegistry()
     found = {v: registry.get(_key(manifest.id, v)) for v in manifest.voices}
     if all(found.values()):
@@ -254,8 +286,13 @@ class VitsBackend:
         return Speech(audio, int(model.config.sampling_rate), notices)
 
 
-def load_tts(manifest_id: str) -> VitsBackend:
+def load_tts(manifest_id: str) -> Any:
+    """The backend for a manifest: VitsBackend, or SpeechT5CloneBackend for the cloning engine."""
     manifest = _manifest(manifest_id)
     if manifest.tiny:
         ensure_tiny_voices(manifest)
+    if manifest.engine == "speecht5":
+        from sora_studio.core.audio.tts.speecht5 import SpeechT5CloneBackend
+
+        return SpeechT5CloneBackend(manifest)
     return VitsBackend(manifest)
