@@ -30,6 +30,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "cameo": ("cameo",),
     "farm": ("farm",),
     "bench": ("bench",),
+    "cert": ("cert",),
 }
 
 

@@ -28,6 +28,7 @@ import av
 import cv2
 import numpy as np
 
+from sora_studio.core.provenance.frames import luma_frames
 from sora_studio.core.provenance.trace_mark import MAX_FALSE_POSITIVE, TraceMarkDetector, TraceMarkEmbedder
 
 FPS = 24
@@ -102,13 +103,8 @@ def attack(src: Path, dst: Path, name: str, rng: np.random.Generator, excerpt_s:
 
 def decode_luma(path: Path, max_seconds: float | None = None) -> Iterator[np.ndarray]:
     """Yield the Y plane of each frame (what the detector needs; no colour conversion)."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for frame in container.decode(stream):
-            if max_seconds is not None and frame.time is not None and frame.time >= max_seconds:
-                break
-            yield frame.to_ndarray(format="gray")
+    for _, luma in luma_frames(path, max_seconds):
+        yield luma
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

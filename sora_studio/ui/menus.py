@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from sora_studio import __version__
+from sora_studio.ui import verify_dialog
 from sora_studio.ui.timeline import commands
 
 if TYPE_CHECKING:
@@ -106,9 +107,18 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     a["mark_out"] = _action(window, "Mark &Out", viewer.mark_out, "O")
     a["clear_marks"] = _action(window, "Clear In/Out", lambda: (s.set_mark_in(None), s.set_mark_out(None)),
                                "Alt+X")
+    a["compare_takes"] = _action(window, "&Compare Takes (A/B)", viewer.toggle_compare, "Shift+C",
+                                 "Compare the selected clip's active take with another of its takes")
+    window.inspector.compare_requested.connect(viewer.start_compare)
     for name in ("play", "shuttle_back", "stop", "shuttle_fwd", None, "step_back", "step_fwd", "to_start", "to_end",
-                 None, "mark_in", "mark_out", "clear_marks"):
+                 None, "mark_in", "mark_out", "clear_marks", None, "compare_takes"):
         play_menu.addSeparator() if name is None else play_menu.addAction(a[name])
+    a["scrub_audio"] = _action(window, "Audio &Scrubbing", pb.set_scrub_audio,
+                               tip="Play a short grain of sound when the playhead is moved with playback stopped")
+    a["scrub_audio"].setCheckable(True)
+    a["scrub_audio"].setChecked(pb.scrub_audio)
+    play_menu.addSeparator()
+    play_menu.addAction(a["scrub_audio"])
 
     view_menu = bar.addMenu("&View")
     a["zoom_in"] = _action(window, "Zoom &In", tl.zoom_in, ["+", "=", "Ctrl++"])
@@ -123,4 +133,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     help_menu = bar.addMenu("&Help")
     a["about"] = _action(window, "&About Sora Studio", lambda: QMessageBox.about(window, "About Sora Studio", ABOUT_TEXT))
     help_menu.addAction(a["about"])
+    a["verify_file"] = _action(window, "&Verify a File…", lambda: verify_dialog.open_verify_dialog(window),
+                               tip="Check a file's Content Credentials, trace mark and ledger record")
+    help_menu.addAction(a["verify_file"])
     return a

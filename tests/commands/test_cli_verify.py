@@ -46,6 +46,30 @@ def test_signed_marked_file_reports_everything(marked_signed, capsys):
     assert main(["verify", str(signed)]) == 0
     human = capsys.readouterr().out
     assert "Content Credentials: Trusted" in human and f"Trace mark: {mark_id:016x}" in human
+    assert human.splitlines()[1] == "Authentic: signed Content Credentials are intact and the trace mark agrees."
+
+
+def test_verify_reports_progress_and_stops_when_cancelled(marked_signed):
+    from sora_studio.core.cancel import CancelToken
+    from sora_studio.core.provenance.verify import verify_file
+    from sora_studio.errors import Cancelled
+
+    stages = []
+    report = verify_file(marked_signed[0], progress=lambda stage, done: stages.append((stage, done)))
+    assert report["trace_mark"]["found"]
+    assert stages[0] == ("Content Credentials", 0.0) and stages[-1] == ("ledger", 1.0)
+    fractions = [done for stage, done in stages if stage == "trace mark"]
+    assert len(fractions) == 96 and fractions == sorted(fractions)
+    token = CancelToken()
+    seen = []
+
+    def cancel_after_ten(stage, done):
+        seen.append(done)
+        if len(seen) == 10:
+            token.cancel()
+    with pytest.raises(Cancelled):
+        verify_file(marked_signed[0], progress=cancel_after_ten, cancel=token)
+    assert len(seen) == 10  # the next frame raised before any more work or progress
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs Debian's ffmpeg")
@@ -59,6 +83,8 @@ def test_stripped_manifest_is_still_traced_through_the_mark(marked_signed, tmp_p
     assert report["c2pa"]["state"] == "none"
     assert report["trace_mark"]["id"] == f"{mark_id:016x}"
     assert report["ledger"]["match"] == "trace_mark" and report["ledger"]["record"]["recipe"]["model_id"] == "ltx-2"
+    assert report["verdict"].startswith("The Content Credentials are missing")
+    assert f"trace mark {mark_id:016x} still traces it to this studio" in report["verdict"]
 
 
 def test_foreign_ca_file_reads_as_valid_with_its_signer(tmp_path, capsys):

@@ -223,9 +223,67 @@ def certificate_problems(identity: SigningIdentity, now: dt.datetime | None = No
         problems.append("the chain must be the leaf certificate followed by its issuing CA "
                         "(self-signed leaves are refused)")
     try:
+        if not leaf.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature:
+            problems.append("the certificate's key usage does not include digitalSignature")
+    except x509.ExtensionNotFound:
+        problems.append("the certificate has no key usage extension (digitalSignature is required)")
+    try:
+        leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+    except x509.ExtensionNotFound:
+        problems.append("the certificate has no authority key identifier (AKI), which C2PA validators require")
+    try:
         eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         if ExtendedKeyUsageOID.EMAIL_PROTECTION not in eku and DOCUMENT_SIGNING not in eku:
             problems.append("the certificate lacks the emailProtection/documentSigning extended key usage")
     except x509.ExtensionNotFound:
         problems.append("the certificate has no extended key usage")
     return problems
+
+
+def install_user_certificate(chain_path: str | os.PathLike[str], key_path: str | os.PathLike[str],
+                             anchor_path: str | os.PathLike[str] | None = None) -> SigningIdentity:
+    """Check a user chain + key and copy them into signing_dir()/user (key 0600), then sign with them.
+
+    Copies, so that moving or deleting the originals later cannot silently leave exports unsigned.
+    Raises BadInput saying what is wrong (unreadable, mismatched key, missing usage, expired...).
+    """
+    sources = {"certificate chain": chain_path, "private key": key_path}
+    if anchor_path is not None:
+        sources["trust anchor"] = anchor_path
+    data = {}
+    for what, src in sources.items():
+        path = Path(src)
+        if not path.is_file():
+            raise BadInput(f"the {what} file {path} does not exist or is not a file")
+        data[what] = path.read_bytes()
+    identity = SigningIdentity(data["certificate chain"], data["private key"], data.get("trust anchor"), "user")
+    problems = certificate_problems(identity)
+    if problems:
+        raise BadInput("that certificate cannot sign Content Credentials: " + "; ".join(problems))
+    folder = signing_dir() / "user"
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_private(folder / "signing.key", identity.key_pem)
+    atomic_write_text(folder / "chain.pem", identity.chain_pem.decode("ascii"))
+    anchor = None
+    if identity.anchor_pem is not None:
+        anchor = folder / "anchor.pem"
+        atomic_write_text(anchor, identity.anchor_pem.decode("ascii"))
+    else:
+        (folder / "anchor.pem").unlink(missing_ok=True)
+    use_user_certificate(folder / "chain.pem", folder / "signing.key", anchor)
+    return current_identity()
+
+
+def describe_identity(identity: SigningIdentity) -> dict:
+    """What `cert show` prints: who signs, issued by whom, until when, and whether it can sign now."""
+    info: dict = {"source": identity.source,
+                  "kind": "per-install CA" if identity.source == "install" else "user certificate",
+                  "timestamp_url": identity.timestamp_url, "problems": certificate_problems(identity)}
+    try:
+        leaf = identity.leaf
+    except (ValueError, IndexError):
+        return info | {"signer": None}
+    return info | {"signer": identity.signer_name, "issuer": _common_name(leaf.issuer),
+                   "not_before": leaf.not_valid_before_utc.isoformat(),
+                   "expires": leaf.not_valid_after_utc.isoformat(),
+                   "serial": f"{leaf.serial_number:x}", "trusted_anchor": identity.anchor_pem is not None}

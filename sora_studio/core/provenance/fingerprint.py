@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
-from sora_studio.errors import BadInput
+from sora_studio.core.provenance.frames import luma_frames
 
 INTERVAL_S = 0.5
 MATCH_BITS = 12  # a sample matches when at most this many of 64 bits differ
@@ -44,23 +42,7 @@ def frames_fingerprints(frames: np.ndarray | Iterable[np.ndarray], fps: float) -
 
 def file_fingerprints(path: str | os.PathLike[str], max_seconds: float | None = None) -> list[int]:
     """Decode a video file (luma only) and fingerprint it; BadInput when it cannot be decoded."""
-    def frames():
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise BadInput(f"{Path(path).name} has no video stream to fingerprint")
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            start = None
-            for frame in container.decode(stream):
-                t = float(frame.time or 0.0)
-                start = t if start is None else start
-                if max_seconds is not None and t - start > max_seconds:
-                    break
-                yield t - start, frame.to_ndarray(format="gray")
-    try:
-        return fingerprints_of(frames())
-    except av.error.FFmpegError as exc:
-        raise BadInput(f"{Path(path).name} cannot be decoded ({exc})") from exc
+    return fingerprints_of(luma_frames(path, max_seconds))
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -7,14 +7,16 @@ the ledger recognises files by mark id, exact hash or perceptual fingerprint.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 
+from sora_studio.core.cancel import CancelToken
 from sora_studio.core.provenance.c2pa_verify import read_credentials
 from sora_studio.core.provenance.fingerprint import file_fingerprints
+from sora_studio.core.provenance.frames import luma_frames
 from sora_studio.core.provenance.ledger import Ledger, sha256_file
 from sora_studio.core.provenance.trace_mark import Detection, TraceMarkDetector
 from sora_studio.errors import BadInput
@@ -22,8 +24,12 @@ from sora_studio.errors import BadInput
 ANALYSE_SECONDS = 10.0  # the mark needs ~5 s; more only costs time
 
 
+Progress = Callable[[str, float], None]  # (stage, fraction done 0..1)
+
+
 def detect_file(path: str | os.PathLike[str], max_seconds: float = ANALYSE_SECONDS,
-                key: bytes | None = None, known_ids: np.ndarray | None = None) -> dict[str, Detection] | None:
+                key: bytes | None = None, known_ids: np.ndarray | None = None,
+                progress: Progress | None = None, cancel: CancelToken | None = None) -> dict[str, Detection] | None:
     """Run the trace-mark detector over the first `max_seconds` of a video (or one image), per layer.
 
     None when the file has no decodable picture (audio, text, a damaged file). `known_ids` (the ledger's
@@ -31,35 +37,37 @@ def detect_file(path: str | os.PathLike[str], max_seconds: float = ANALYSE_SECON
     """
     detector = TraceMarkDetector(key, known_ids)
     try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return None
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            start = None
-            for frame in container.decode(stream):
-                t = float(frame.time or 0.0)
-                start = t if start is None else start
-                if t - start >= max_seconds:
-                    break
-                detector.add(frame.to_ndarray(format="gray"))
-    except (av.error.FFmpegError, ValueError, OSError):
+        for t, luma in luma_frames(path, max_seconds):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            detector.add(luma)
+            if progress is not None:
+                progress("trace mark", min(1.0, t / max_seconds))
+    except BadInput:
         if detector.frames == 0:
             return None  # a damaged tail still lets us analyse what decoded
     return detector.results() if detector.frames else None
 
 
-def verify_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The full report as a dict (the CLI's --json output)."""
+def verify_file(path: str | os.PathLike[str], progress: Progress | None = None,
+                cancel: CancelToken | None = None) -> dict[str, Any]:
+    """The full report as a dict (the CLI's --json output). `progress(stage, fraction)` and `cancel` (raises
+    errors.Cancelled at the next frame) let the GUI run it on a worker thread."""
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path} does not exist")
     if not path.is_file():
         raise BadInput(f"{path} is not a file")
+    if progress is not None:
+        progress("Content Credentials", 0.0)
     credentials = read_credentials(path)
     with Ledger() as ledger:
         issued = ledger.mark_ids()
-    layers = detect_file(path, known_ids=issued)
+    layers = detect_file(path, known_ids=issued, progress=progress, cancel=cancel)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    if progress is not None:
+        progress("ledger", 1.0)
     trace: dict[str, Any]
     if layers is None:
         trace = {"found": False, "id": None, "confidence": 0.0, "analysed": False,
@@ -73,7 +81,8 @@ def verify_file(path: str | os.PathLike[str]) -> dict[str, Any]:
                             f"{best.false_positive_probability:.1e})" if best.found else
                             "no trace mark of this studio found")
     ledger_info = _ledger_lookup(path, layers is not None, found, credentials.studio)
-    return {"file": str(path), "c2pa": credentials.to_dict(), "trace_mark": trace, "ledger": ledger_info}
+    report = {"file": str(path), "c2pa": credentials.to_dict(), "trace_mark": trace, "ledger": ledger_info}
+    return report | {"verdict": verdict(report)}
 
 
 def _ledger_lookup(path: Path, decodable: bool, found: list[Detection], studio: dict[str, Any] | None
@@ -104,10 +113,43 @@ def _ledger_lookup(path: Path, decodable: bool, found: list[Detection], studio: 
     return {"match": None, "record": None, "recovered_from": recovered}
 
 
+STATE_MEANING = {
+    "Trusted": "intact, and signed by this install's certificate or one you configured as trusted",
+    "Valid": "intact and correctly signed, but by a certificate this studio does not know",
+    "Invalid": "present but broken: the file or its manifest was changed after signing",
+    "none": "no Content Credentials in the file (never signed, or removed by re-encoding or editing)",
+    "unsupported": "a format that cannot carry Content Credentials",
+    "error": "the file could not be read",
+}
+
+
+def verdict(report: dict[str, Any]) -> str:
+    """One plain sentence on what the three signals together say (shown first by the CLI and the GUI)."""
+    state, t, led = report["c2pa"]["state"], report["trace_mark"], report["ledger"]
+    record = led.get("record")
+    traced = (f"the invisible trace mark {t['id']} still traces it to this studio"
+              + (f" ({record['kind']} record {record['id']})" if record and led.get("match") == "trace_mark" else ""))
+    if state == "Trusted":
+        return "Authentic: signed Content Credentials are intact" + (" and the trace mark agrees." if t.get("found")
+                                                                      else ".")
+    if state == "Valid":
+        return (f"Signed by {report['c2pa'].get('signer') or 'an unknown signer'}, a certificate this studio does "
+                "not trust; the credentials are intact." + (f" Also, {traced}." if t.get("found") else ""))
+    lost = {"Invalid": "The Content Credentials do not validate (the file was altered after signing)",
+            "none": "The Content Credentials are missing (stripped, or lost when the file was re-encoded)"
+            }.get(state, "This file carries no readable Content Credentials")
+    if t.get("found"):
+        return f"{lost}, but {traced}."
+    if record is not None:
+        return f"{lost} and no trace mark was found, but it looks like a file in this studio's ledger ({led['match']})."
+    return f"{lost}, and nothing in it traces it to this studio."
+
+
 def summary_lines(report: dict[str, Any]) -> list[str]:
     """Human-readable report for the terminal."""
     c, t, led = report["c2pa"], report["trace_mark"], report["ledger"]
-    lines = [f"File: {report['file']}", f"Content Credentials: {c['state']} - {c['message']}"]
+    lines = [f"File: {report['file']}", report.get("verdict") or verdict(report),
+             f"Content Credentials: {c['state']} - {c['message']}"]
     if c.get("signer"):
         lines.append(f"  signer: {c['signer']} (issued by {c.get('issuer') or 'unknown'})")
     if c.get("claim_generator"):

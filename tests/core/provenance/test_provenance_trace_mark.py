@@ -88,7 +88,9 @@ def test_mark_survives_ffmpeg_attack_on_a_5s_excerpt(name, marked_file, tmp_path
 
 def test_known_ids_from_the_ledger_rescue_a_weak_mark_without_false_attribution():
     frames = list(footage(640, 360, 24, FPS, seed=0))
-    weak = tm.embed(frames, MARK_ID, KEY, strength=0.7)  # a third of the normal strength, one second
+    # a quarter of the normal strength for one second: the right id's z (~11) is below the 11.9 the blind
+    # bound needs, but above the ~8.4 a ledger of 1,000 ids needs
+    weak = tm.embed(frames, MARK_ID, KEY, strength=0.55)
     rng = np.random.default_rng(0)
     others = rng.integers(0, 2**63, 999, dtype=np.uint64)
     assert tm.detect(weak, KEY, layer="generation").mark_id is None  # too weak to decode blind
