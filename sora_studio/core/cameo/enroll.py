@@ -30,6 +30,9 @@ from sora_studio.errors import BadInput, Refused
 Progress = Callable[[float, str], None]
 INPUT_PROBLEMS = ("too dark", "no face", "more than one face", "no frames", "too short")
 MOUTH_MOVEMENT = 0.03  # spread of lip gap (face sizes) while speaking; a still photo dubbed over stays < 0.01
+MOUTH_STILL = "the mouth did not move while the phrase was spoken: say the phrase yourself, facing the camera"
+NO_FACE_WHILE_SPEAKING = "no face seen while the phrase was spoken: say it facing the camera, your face in view"
+SEPARATE_SOUND = "not made: the sound was not recorded with the picture (a separate audio file)"
 
 
 @dataclass
@@ -43,6 +46,7 @@ class EnrollmentResult:
     liveness: dict = field(default_factory=dict)
     speech: dict = field(default_factory=dict)
     mouth_movement: float | None = None
+    mouth_check: str = ""  # 'made', or 'not made: why' (goes into the consent record)
     crops: dict[str, bytes] = field(default_factory=dict)
     voice_wav: bytes | None = None
     seconds: float = 0.0
@@ -60,7 +64,7 @@ class EnrollmentResult:
         return out
 
     def consent_facts(self) -> dict:
-        verified = ["head-turn challenges in order", "blink", "not a flat photo", "not frozen or looped"]
+        verified = ["head-turn challenges in order", "blink", "not a flat photo", "not frozen, looped or played back and forth"]
         if self.kind != "person":
             verified = ["owner attests they own or may enroll this " + self.kind]
         if self.phrase:
@@ -68,9 +72,9 @@ class EnrollmentResult:
         if self.mouth_movement is not None:
             verified.append("mouth moved while speaking")
         return {"capture": self.capture, "challenges": self.challenges, "phrase": self.phrase,
-                "verified": verified, "checks": {"liveness": self.liveness.get("metrics", {}),
-                                                  "speech_heard": self.speech.get("heard"),
-                                                  "mouth_movement": self.mouth_movement}}
+                "verified": verified, "mouth_check": self.mouth_check or "not made: no phrase was spoken",
+                "checks": {"liveness": self.liveness.get("metrics", {}), "speech_heard": self.speech.get("heard"),
+                           "mouth_movement": self.mouth_movement}}
 
 
 def random_challenges(count: int = 3) -> list[str]:
@@ -105,7 +109,10 @@ def _wav(audio: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _mouth_movement(observations: list[FaceObservation], speech: PhraseResult) -> float:
+def mouth_movement(observations: list[FaceObservation], speech: PhraseResult) -> float:
+    """Spread of the lip gap (landmarks 13/14, in face sizes) over the frames inside the speech span.
+
+    The observations' time_s must be on the audio's timeline (0 = the first sample)."""
     gaps = [float(np.linalg.norm(o.landmarks[13, :2] - o.landmarks[14, :2]) / max(o.face_size, 1.0))
             for o in observations if o.has_face and speech.speech_start_s <= o.time_s <= speech.speech_end_s]
     if len(gaps) < 3:
@@ -113,12 +120,27 @@ def _mouth_movement(observations: list[FaceObservation], speech: PhraseResult) -
     return float(np.percentile(gaps, 90) - np.percentile(gaps, 10))
 
 
+def check_mouth(observations: list[FaceObservation], speech: PhraseResult) -> tuple[float, str]:
+    """The mouth-movement-during-speech check: (movement, '' when it passed or the reason it failed)."""
+    faces = sum(o.has_face and speech.speech_start_s <= o.time_s <= speech.speech_end_s for o in observations)
+    if faces < 3:
+        return 0.0, NO_FACE_WHILE_SPEAKING
+    movement = mouth_movement(observations, speech)
+    return movement, ("" if movement >= MOUTH_MOVEMENT else MOUTH_STILL)
+
+
 def analyse_frames(frames: Iterable[Frame], fps: float, *, kind: str = "person", challenges: list[str] | None = None,
                    phrase: str | None = None, audio: np.ndarray | None = None, audio_in_video: bool = False,
                    capture: str = "recorded", settings: LivenessSettings | None = None,
                    progress: Progress | None = None, cancel: CancelToken | None = None,
-                   expected_frames: int | None = None) -> EnrollmentResult:
-    """Run every enrollment check over frames (from a file or a live camera) and optional 16 kHz audio."""
+                   expected_frames: int | None = None, speech_observations: list[FaceObservation] | None = None,
+                   mouth_unchecked: str = "") -> EnrollmentResult:
+    """Run every enrollment check over frames (from a file or a live camera) and optional 16 kHz audio.
+
+    The mouth check reads `speech_observations` (faces seen while the audio was recorded, timed on the audio's
+    timeline) when given, else the clip's own frames when the audio is the clip's track (`audio_in_video`);
+    otherwise it is not made and `mouth_unchecked` (or a default) says why in the consent record.
+    """
     started = time.perf_counter()
     if kind not in CAMEO_KINDS:
         raise BadInput(f"kind must be one of {', '.join(CAMEO_KINDS)}")
@@ -157,10 +179,15 @@ def analyse_frames(frames: Iterable[Frame], fps: float, *, kind: str = "person",
         else:
             start, end = int(speech.speech_start_s * AUDIO_RATE), int(speech.speech_end_s * AUDIO_RATE)
             result.voice_wav = _wav(audio[start:end])
-            if audio_in_video and kind == "person" and observations:
-                result.mouth_movement = _mouth_movement(observations, speech)
-                if result.mouth_movement < MOUTH_MOVEMENT:
-                    result.reasons.append("the mouth did not move while the phrase was spoken: say it on camera")
+            watched = speech_observations if speech_observations is not None else (
+                observations if audio_in_video else None)
+            if kind == "person" and watched is not None:
+                result.mouth_movement, problem = check_mouth(watched, speech)
+                result.mouth_check = "made"
+                if problem:
+                    result.reasons.append(problem)
+            else:
+                result.mouth_check = mouth_unchecked or SEPARATE_SOUND
     result.passed = not result.reasons
     if result.passed:
         result.crops = _crops(kept, observations, report) if kind == "person" else _object_frames(kept)
@@ -257,4 +284,6 @@ def analyse_live(camera: int = 0, *, seconds: float = 12.0, kind: str = "person"
         sound = mic.finish() if mic is not None else None
     return analyse_frames(frames, source.fps, kind=kind, challenges=challenges, phrase=phrase, audio=sound,
                           audio_in_video=False, capture="live", settings=settings, progress=progress,
-                          cancel=cancel, expected_frames=len(frames))
+                          cancel=cancel, expected_frames=len(frames),
+                          mouth_unchecked="not made: this capture times camera frames and microphone sound "
+                                          "separately (the editor's wizard checks the mouth live)")

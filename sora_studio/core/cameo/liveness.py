@@ -4,7 +4,7 @@ This is a consent and deterrence step, not certified anti-spoofing. It checks th
 face that turns in the requested order (against a neutral baseline, with holds, returns to neutral and a
 time limit per turn), blinks, moves like a head rather than a flat print (a planar homography explains a
 tilted photo's landmark motion almost exactly; a turning head's 3D shape leaves a residual), and is not
-frozen or looped.
+frozen, looped or played back and forth (replay.py, from the clip's self-similarity).
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ import cv2
 import numpy as np
 
 from sora_studio.core.cameo.landmarks import FaceObservation
+from sora_studio.core.cameo.replay import ReplaySettings, frame_signature, replay_check
+
+__all__ = ["DIRECTIONS", "LivenessReport", "LivenessSettings", "TurnEvent", "analyse_face", "frame_signature",
+           "planar_residual", "replay_tells", "turn_events"]
 
 DIRECTIONS = ("left", "right", "up", "down")
 
@@ -32,9 +36,7 @@ class LivenessSettings:
     blink_rise: float = 0.12
     require_blink: bool = True
     min_brightness: float = 40.0
-    still_diff: float = 0.12
-    frozen_fraction: float = 0.5
-    loop_min_s: float = 0.5
+    replay: ReplaySettings = field(default_factory=ReplaySettings)  # frozen / looped / ping-pong thresholds
 
 
 @dataclass
@@ -58,39 +60,10 @@ class LivenessReport:
         return asdict(self)
 
 
-def frame_signature(frame: np.ndarray) -> np.ndarray:
-    """A 32x32 grey thumbnail: enough to tell identical frames from a living camera's noise."""
-    grey = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
-    return cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
-
-
-def replay_tells(signatures: np.ndarray, fps: float, settings: LivenessSettings) -> tuple[list[str], dict[str, float]]:
-    """Frozen (most consecutive frames identical) and looped (a moving stretch shown twice) clips."""
-    reasons: list[str] = []
-    n = len(signatures)
-    if n < 3:
-        return ["the clip is too short"], {}
-    consecutive = np.abs(np.diff(signatures, axis=0)).mean(axis=1)
-    still = float((consecutive < settings.still_diff).mean())
-    metrics = {"still_fraction": still, "loop_frames": 0.0}
-    if still >= settings.frozen_fraction:
-        reasons.append(f"the video looks frozen ({still:.0%} of frames identical): record a live, moving clip")
-        return reasons, metrics
-    pair = np.abs(signatures[:, None, :] - signatures[None, :, :]).mean(axis=2)
-    same = pair < settings.still_diff
-    moving = np.concatenate([[False], consecutive >= settings.still_diff])
-    run_needed = max(4, int(round(settings.loop_min_s * fps)))
-    longest = 0
-    for offset in range(run_needed, n):  # compare frame i with frame i + offset along each diagonal
-        diag = np.diagonal(same, offset) & moving[offset:]
-        run = 0
-        for value in diag:
-            run = run + 1 if value else 0
-            longest = max(longest, run)
-    metrics["loop_frames"] = float(longest)
-    if longest >= run_needed:
-        reasons.append(f"part of the video repeats ({longest} frames shown twice): record a live, unedited clip")
-    return reasons, metrics
+def replay_tells(signatures: np.ndarray, fps: float, settings: LivenessSettings,
+                 observations: list[FaceObservation] | None = None) -> tuple[list[str], dict[str, float]]:
+    """Frozen, looped and ping-pong replays (see replay.py); pass the observations to compare face regions."""
+    return replay_check(signatures, fps, observations, settings.replay)
 
 
 def _classify(rel_yaw: float, rel_pitch: float, s: LivenessSettings) -> str:
@@ -182,10 +155,11 @@ def analyse_face(observations: list[FaceObservation], challenges: list[str], fps
 
     reasons: list[str] = []
     if signatures is not None:
-        tells, tell_metrics = replay_tells(signatures, fps, s)
+        tells, tell_metrics = replay_tells(signatures, fps, s, observations)
         metrics.update(tell_metrics)
-        if tells:
-            return LivenessReport(False, tells, metrics=metrics)
+        if tells and tell_metrics.get("frozen", 1.0):
+            return LivenessReport(False, tells, metrics=metrics)  # nothing moves: the other checks mean nothing
+        reasons.extend(tells)  # a loop or ping-pong: still say what else is wrong (a flat photo, the order)
 
     base_frames = [o for o in observations[: max(3, int(s.baseline_s * fps))] if o.has_face]
     if len(base_frames) < 2:

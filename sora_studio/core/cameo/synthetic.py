@@ -159,7 +159,7 @@ def tilt_plane(image: np.ndarray, yaw: float, pitch: float, focal: float | None 
 
 @dataclass
 class ClipSpec:
-    """How a synthetic enrollment clip moves: turn order and size, light, noise, blink, speech."""
+    """How a synthetic enrollment clip moves: turn order, size and timing, light, noise, blink, speech."""
 
     challenges: tuple[str, ...] = ("left", "up")
     amplitude: float = 25.0
@@ -169,28 +169,46 @@ class ClipSpec:
     blink: bool = True
     jitter: float = 0.6
     seed: int = 0
+    start_s: float = 0.8  # neutral start (the liveness baseline)
+    ramp_s: float = 0.4  # turning out
+    hold_s: float = 0.5  # holding the turn
+    back_s: float | None = None  # turning back (None: as long as ramp_s)
+    between_s: float = 0.35  # neutral between turns
+    light_drift: float = 0.0  # brightness changes by up to this fraction over the clip (a cloud, auto-exposure)
+    sway: float = 0.0  # slow head sway, degrees (people never hold perfectly still)
 
 
 def _ramp(a: float, b: float, frames: int) -> list[float]:
     return [a + (b - a) * (0.5 - 0.5 * math.cos(math.pi * (k + 1) / frames)) for k in range(frames)]
 
 
-def pose_schedule(spec: ClipSpec, speech_envelope: np.ndarray | None = None) -> list[tuple[float, float, float, float]]:
-    """(yaw, pitch, blink, jaw) per frame: neutral start, each turn (ramp, hold, back), a blink, then speech."""
+def labelled_schedule(spec: ClipSpec, speech_envelope: np.ndarray | None = None) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(phase, (yaw, pitch, blink, jaw)) per frame; phases: start, out:DIR, hold:DIR, back:DIR, neutral, blink, speech, end.
+
+    The phases let attack builders pick realistic segments (a turn, the blink, the speech) to loop or reverse.
+    """
     fps = spec.fps
     sec = lambda s: max(1, int(round(s * fps)))  # noqa: E731
-    poses: list[tuple[float, float, float, float]] = [(0, 0, 0, 0)] * sec(0.8)
+    out: list[tuple[str, tuple[float, float, float, float]]] = [("start", (0, 0, 0, 0))] * sec(spec.start_s)
     for word in spec.challenges:
         dy, dp = CHALLENGE_POSES[word]
-        for t in _ramp(0, 1, sec(0.4)) + [1.0] * sec(0.5) + _ramp(1, 0, sec(0.4)):
-            poses.append((dy * spec.amplitude * t, dp * spec.amplitude * 0.85 * t, 0, 0))
-        poses += [(0, 0, 0, 0)] * sec(0.35)
+        yaw, pitch = dy * spec.amplitude, dp * spec.amplitude * 0.85
+        out += [(f"out:{word}", (yaw * t, pitch * t, 0, 0)) for t in _ramp(0, 1, sec(spec.ramp_s))]
+        out += [(f"hold:{word}", (yaw, pitch, 0, 0))] * sec(spec.hold_s)
+        out += [(f"back:{word}", (yaw * t, pitch * t, 0, 0)) for t in _ramp(1, 0, sec(spec.back_s or spec.ramp_s))]
+        out += [("neutral", (0, 0, 0, 0))] * sec(spec.between_s)
     if spec.blink:
-        poses += [(0, 0, 0.6, 0), (0, 0, 1.0, 0), (0, 0, 1.0, 0), (0, 0, 0.5, 0)] + [(0, 0, 0, 0)] * sec(0.2)
+        out += [("blink", p) for p in [(0, 0, 0.6, 0), (0, 0, 1.0, 0), (0, 0, 1.0, 0), (0, 0, 0.5, 0)]]
+        out += [("blink", (0, 0, 0, 0))] * sec(0.2)
     if speech_envelope is not None:
-        poses += [(0, 0, 0, float(v)) for v in speech_envelope]
-    poses += [(0, 0, 0, 0)] * sec(0.3)
-    return poses
+        out += [("speech", (0, 0, 0, float(v))) for v in speech_envelope]
+    out += [("end", (0, 0, 0, 0))] * sec(0.3)
+    return out
+
+
+def pose_schedule(spec: ClipSpec, speech_envelope: np.ndarray | None = None) -> list[tuple[float, float, float, float]]:
+    """(yaw, pitch, blink, jaw) per frame: neutral start, each turn (ramp, hold, back), a blink, then speech."""
+    return [pose for _, pose in labelled_schedule(spec, speech_envelope)]
 
 
 def speech_envelope(audio: np.ndarray, sample_rate: int, fps: float) -> np.ndarray:
@@ -206,29 +224,118 @@ def render_clip(mesh: FaceMesh, spec: ClipSpec, speech: np.ndarray | None = None
     """Frames [T,H,W,3] of a genuine clip (mesh warps) or, with flat=True, of a printed photo tilted instead."""
     rng = np.random.default_rng(spec.seed)
     envelope = speech_envelope(speech, sample_rate, spec.fps) if speech is not None else None
+    schedule = pose_schedule(spec, envelope)
+    phase = rng.uniform(0, 2 * math.pi, 3) if spec.sway or spec.light_drift else np.zeros(3)  # default clips unchanged
     frames = []
-    for yaw, pitch, blink, jaw in pose_schedule(spec, envelope):
-        yaw += rng.normal(0, spec.jitter)
-        pitch += rng.normal(0, spec.jitter)
+    for k, (yaw, pitch, blink, jaw) in enumerate(schedule):
+        yaw += rng.normal(0, spec.jitter) + spec.sway * math.sin(2 * math.pi * 0.31 * k / spec.fps + phase[0])
+        pitch += rng.normal(0, spec.jitter) + spec.sway * 0.6 * math.sin(2 * math.pi * 0.23 * k / spec.fps + phase[1])
         if flat:
             frame = tilt_plane(mesh.image, yaw, pitch)
         else:
             frame = mesh.render(yaw, pitch, blink if spec.blink else 0.0, jaw)
-        frame = frame.astype(np.float32) * spec.gain + rng.normal(0, spec.noise, frame.shape)
+        gain = spec.gain * (1 + spec.light_drift * math.sin(math.pi * k / max(len(schedule) - 1, 1) + phase[2]))
+        frame = frame.astype(np.float32) * gain + rng.normal(0, spec.noise, frame.shape)
         frames.append(np.clip(frame, 0, 255).astype(np.uint8))
     return np.stack(frames)
 
 
-def frozen_clip(frames: np.ndarray) -> np.ndarray:
-    """A frozen feed: the first frame, repeated."""
-    return np.repeat(frames[:1], len(frames), axis=0)
+def frozen_clip(frames: np.ndarray, at: int = 0) -> np.ndarray:
+    """A frozen feed: frame `at` repeated for the clip's length (re-encode it to give each copy fresh noise)."""
+    return np.repeat(frames[at : at + 1], len(frames), axis=0)
 
 
-def looped_clip(frames: np.ndarray, fps: int) -> np.ndarray:
-    """A replay: the clip's moving middle second played twice."""
-    start = len(frames) // 3
-    segment = frames[start : start + fps]
-    return np.concatenate([frames[: start + fps], segment, frames[start + fps :]])
+def doubled_clip(frames: np.ndarray) -> np.ndarray:
+    """A stuttering replay: every frame shown twice (a recording played at half speed, or a dropped-frame feed)."""
+    return np.repeat(frames, 2, axis=0)
+
+
+def looped_clip(frames: np.ndarray, fps: int, start: int | None = None, length: int | None = None) -> np.ndarray:
+    """A replay: frames[start:start+length] played twice in a row (default: the clip's middle second)."""
+    start = len(frames) // 3 if start is None else start
+    end = start + (fps if length is None else length)
+    return np.concatenate([frames[:end], frames[start:end], frames[end:]])
+
+
+def pingpong_clip(frames: np.ndarray, start: int, end: int, resume: int | None = None) -> np.ndarray:
+    """A replay played forward then backward: frames[start:end], then the same reversed, then frames[resume:].
+
+    With start..end a turn's way out and hold, and resume where the real clip is back to neutral, this fakes
+    the return to the camera from footage that never had one.
+    """
+    return np.concatenate([frames[:end], frames[start:end][::-1], frames[end if resume is None else resume :]])
+
+
+def phase_span(phases: list[str], prefix: str) -> tuple[int, int]:
+    """First and one-past-last frame whose phase (from labelled_schedule) starts with prefix."""
+    hits = [k for k, p in enumerate(phases) if p.startswith(prefix)]
+    if not hits:
+        raise ValueError(f"no '{prefix}' phase in the clip")
+    return hits[0], hits[-1] + 1
+
+
+def reencode(frames: np.ndarray, fps: int, crf: int = 23, noise: float = 0.0, gain: float = 1.0,
+             seed: int = 0) -> np.ndarray:
+    """Frames after a trip through H.264 (PyAV, libx264 at `crf`), with optional fresh noise and gain first.
+
+    Why: a replayed recording is never pixel-identical to its source; each copy of a repeated frame picks
+    up its own noise and compression error, which is what the replay check has to see through.
+    """
+    import tempfile
+    from pathlib import Path
+
+    import av
+
+    from sora_studio.core.media.encode import write_clip
+
+    rng = np.random.default_rng(seed)
+    if noise > 0 or gain != 1.0:
+        frames = np.clip(frames.astype(np.float32) * gain + rng.normal(0, noise, frames.shape), 0, 255).astype(np.uint8)
+    with tempfile.TemporaryDirectory(prefix="sora-reencode-") as tmp:
+        path = write_clip(Path(tmp) / "clip.mp4", frames, fps, crf=crf)
+        with av.open(str(path)) as container:
+            decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    return np.stack(decoded)
+
+
+REPLAY_VARIANTS = {"looped": ("blink", "speech", "turn"), "pingpong": ("turn", "speech", "blink"),
+                   "frozen": ("still", "stall", "doubled")}
+
+
+def replay_attack(frames: np.ndarray, phases: list[str], fps: int, kind: str, variant: str) -> np.ndarray:
+    """A replay made from a recorded genuine clip: a stretch looped, played back and forth, or frozen.
+
+    The stretches avoid repeating a held turn, so the challenge order alone would not give the attack away.
+    """
+    second = fps
+    if kind == "looped":
+        if variant == "blink":
+            start = max(phase_span(phases, "blink")[0] - 2, 0)
+            return looped_clip(frames, fps, start, second)
+        if variant == "speech":
+            first, last = phase_span(phases, "speech")
+            start = first + (last - first) // 4
+            return looped_clip(frames, fps, start, min(int(1.3 * second), last - start))
+        turn = phases[[p.startswith("hold:") for p in phases].index(True)].split(":")[1]
+        first, last = phase_span(phases, f"out:{turn}")[0], phase_span(phases, f"back:{turn}")[1]
+        return looped_clip(frames, fps, first, last - first)  # the turn twice: the order check sees it too
+    if kind == "pingpong":
+        if variant == "turn":
+            turn = phases[[p.startswith("hold:") for p in phases].index(True)].split(":")[1]
+            start, end = phase_span(phases, f"out:{turn}")[0], phase_span(phases, f"hold:{turn}")[1]
+            return pingpong_clip(frames, start, end, phase_span(phases, f"back:{turn}")[1])
+        first, last = phase_span(phases, variant)
+        if variant == "blink":  # from half a second before the blink to its end, then back
+            return pingpong_clip(frames, max(first - second // 2, 0), last)
+        return pingpong_clip(frames, first, min(first + second, last))
+    if kind == "frozen":
+        if variant == "still":
+            return frozen_clip(frames)
+        if variant == "stall":
+            at = phase_span(phases, "back:")[1]
+            return np.concatenate([frames[:at], frozen_clip(frames[at:])])
+        return doubled_clip(frames)
+    raise ValueError(f"unknown replay attack {kind}/{variant}")
 
 
 def espeak_speech(text: str, rate: int = 16000, speed: int = 140) -> np.ndarray:
