@@ -11,7 +11,7 @@ except bad input the user must fix (an unknown voice, a line outside its shot).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from sora_studio.core.audio.placement import track_role
 from sora_studio.core.audio.tts import TTSBackend, get_backend
 from sora_studio.core.timeline.edits import Edit, OverwriteClip
 from sora_studio.core.timeline.model import NAMESPACE, Clip, Timeline, new_id
-from sora_studio.errors import StudioError
+from sora_studio.errors import Cancelled, StudioError
 
 
 @dataclass
@@ -80,10 +80,11 @@ def add_shot_audio(project: Any, storyboard: Any, history: Any = None, tts: TTSB
                    voices: Mapping[str, str] | None = None, voice_samples: Mapping[str, Path] | None = None,
                    generate: Callable[..., Any] | None = None, ambience: bool = True,
                    ambience_model: str | None = None, rate_wpm: int = 165,
-                   shot_generator: Any = None) -> ShotAudioReport:
-    """Sound for every shot of `storyboard` that has a clip on `project`'s timeline. Ambience is generated
-    with `shot_generator` (the storyboard's ShotGenerator, e.g. the engine worker) when given, else with
-    `generate` (GenerationRequest -> GenerationOutput; default runner.generate in this process)."""
+                   shot_generator: Any = None, only: Collection[str] | None = None) -> ShotAudioReport:
+    """Sound for every shot of `storyboard` that has a clip on `project`'s timeline (only the shot ids in
+    `only`, when given: the GUI runs it shot by shot; voices are still assigned over the whole storyboard).
+    Ambience is generated with `shot_generator` (the storyboard's ShotGenerator, e.g. the engine worker) when
+    given, else with `generate` (GenerationRequest -> GenerationOutput; default runner.generate in this process)."""
     from sora_studio.core.storyboard.timeline_link import find_shot_clip
 
     report = ShotAudioReport()
@@ -91,7 +92,7 @@ def add_shot_audio(project: Any, storyboard: Any, history: Any = None, tts: TTSB
     speakers = [line.speaker for shot in storyboard.shots for line in shot.dialogue]
     report.voices = assign_voices(speakers, voices) if speakers else {}
     for number, shot in enumerate(storyboard.shots, start=1):
-        found = find_shot_clip(project.timeline, shot.id)
+        found = find_shot_clip(project.timeline, shot.id) if only is None or shot.id in only else None
         if found is None:
             continue
         clip = found[1]
@@ -105,6 +106,8 @@ def add_shot_audio(project: Any, storyboard: Any, history: Any = None, tts: TTSB
             try:
                 result = make_ambience(project, clip, shot.sound, generate, ambience_model, shot.seed, shot.id,
                                        shot_generator=shot_generator)
+            except Cancelled:
+                raise  # a stop is not a missing ambience
             except StudioError as exc:
                 report.warnings.append(f"{label}: no ambience ({exc})")
             else:

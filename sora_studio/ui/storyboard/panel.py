@@ -13,16 +13,21 @@ undo stack then, so no earlier edit can reach the new storyboard.
 Keys (with the dock focused): Ctrl+Shift+N add a shot after the selected one; on the card list Insert adds,
 Delete / Backspace removes, Alt+Up / Alt+Down move the selected shot; Enter jumps to its prompt;
 Ctrl+Enter generates the selected shot.
+
+While a run goes, a bar shows the current shot's denoising steps (busy while its sound is made); Stop cancels
+the engine job at once (runner.py). Closing the dock stops the run; quitting the app also shuts the engine
+worker down.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QIcon, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QScrollArea, QSplitter, QStyle, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSplitter, QStyle,
+                               QVBoxLayout, QWidget)
 
 from sora_studio.core.storyboard.model import Shot, Storyboard
 from sora_studio.core.storyboard.run import STORYBOARD_KEY
@@ -127,7 +132,12 @@ class StoryboardPanel(QWidget):
                                              "timeline gets new takes on its clip, in place")
         self.generate_all_button = QPushButton("Generate all")
         self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the run now: the shot being made is dropped, the shots placed stay")
         self.stop_button.setEnabled(False)
+        self.shot_progress = QProgressBar()
+        self.shot_progress.setObjectName("storyboard-progress")
+        self.shot_progress.setFormat("step %v of %m")
+        self.shot_progress.setVisible(False)
         edit_row, run_row = QHBoxLayout(), QHBoxLayout()
         for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
             edit_row.addWidget(b, 0 if b in (self.up_button, self.down_button) else 1)
@@ -143,6 +153,7 @@ class StoryboardPanel(QWidget):
         layout.addWidget(splitter, 1)
         layout.addLayout(edit_row)
         layout.addLayout(run_row)
+        layout.addWidget(self.shot_progress)
         layout.addWidget(self.status)
 
         self.import_button.clicked.connect(self.files.import_file)
@@ -158,6 +169,10 @@ class StoryboardPanel(QWidget):
         self.runner.message.connect(self.status.setText)
         self.runner.problem.connect(self._on_run_problem)
         self.runner.finished.connect(self._on_run_finished)
+        self.runner.progress.connect(self._on_step)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.runner.close)
         self.form.edited.connect(self._on_field_edited)
         self.settings_form.edited.connect(self._on_settings_edited)
         self._shortcut("Ctrl+Shift+N", self.add_shot)
@@ -405,8 +420,21 @@ class StoryboardPanel(QWidget):
     def _on_run_finished(self, _ok: bool) -> None:
         self._set_running(False)
 
+    @Slot(int, int)
+    def _on_step(self, step: int, steps: int) -> None:
+        """The runner's per-step progress (queued to the GUI thread); steps 0: busy (the sound pass)."""
+        if not self.runner.busy:
+            return  # a late step of a stopped run
+        self.shot_progress.setRange(0, max(steps, 0))
+        self.shot_progress.setValue(min(step, steps))
+        self.shot_progress.setTextVisible(steps > 0)
+        self.shot_progress.setVisible(True)
+
     def _set_running(self, running: bool) -> None:
         self.stop_button.setEnabled(running)
+        if not running:
+            self.shot_progress.setVisible(False)
+            self.shot_progress.reset()
         self._update_buttons()
 
     @Slot()
@@ -422,6 +450,17 @@ class StoryboardPanel(QWidget):
         placed = shot is not None and find_shot_clip(self.session.timeline, shot.id) is not None
         self.generate_shot_button.setText("Regenerate shot" if placed else "Generate shot")
 
+    def event(self, event: Any) -> bool:
+        if event.type() == QEvent.Type.ParentChange and isinstance(self.parentWidget(), QDockWidget):
+            self.parentWidget().installEventFilter(self)  # closing the dock stops the run
+        return super().event(event)
+
+    def eventFilter(self, watched: QObject, event: Any) -> bool:
+        if event.type() == QEvent.Type.Close and watched is self.parentWidget() and self.runner.busy:
+            self.runner.stop()
+        return super().eventFilter(watched, event)
+
     def closeEvent(self, event: Any) -> None:
         self.fit.close()
+        self.runner.close()
         super().closeEvent(event)
