@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from sora_studio.core.audio.ambience import make_ambience
-from sora_studio.core.audio.dialogue import assign_voices, place_dialogue, speak_lines
+from sora_studio.core.audio.dialogue import DEFAULT_VOICES, assign_voices, place_dialogue, speak_lines
 from sora_studio.core.audio.placement import track_role
 from sora_studio.core.audio.tts import TTSBackend, get_backend
+from sora_studio.core.audio.tts.registry import FALLBACK
 from sora_studio.core.timeline.edits import Edit, OverwriteClip
 from sora_studio.core.timeline.model import NAMESPACE, Clip, Timeline, new_id
 from sora_studio.errors import Cancelled, StudioError
@@ -88,9 +89,12 @@ def add_shot_audio(project: Any, storyboard: Any, history: Any = None, tts: TTSB
     from sora_studio.core.storyboard.timeline_link import find_shot_clip
 
     report = ShotAudioReport()
-    tts = tts or get_backend(None)
+    settings = storyboard.settings
+    tts = tts or get_backend(settings.tts)
     speakers = [line.speaker for shot in storyboard.shots for line in shot.dialogue]
-    report.voices = assign_voices(speakers, voices) if speakers else {}
+    chosen = {**settings.voices, **(voices or {})}
+    pool = DEFAULT_VOICES if tts.name == FALLBACK else tuple(v.id for v in tts.voices()) or DEFAULT_VOICES
+    report.voices = assign_voices(speakers, chosen, pool) if speakers else {}
     for number, shot in enumerate(storyboard.shots, start=1):
         found = find_shot_clip(project.timeline, shot.id) if only is None or shot.id in only else None
         if found is None:

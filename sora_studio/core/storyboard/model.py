@@ -125,6 +125,8 @@ class StoryboardSettings:
     max_seconds: float = 120.0  # the storyboard's own limit on total length
     steps: int | None = None
     guidance: float | None = None
+    tts: str | None = None  # dialogue voice engine: 'espeak-ng' (None) or a models/tts manifest id
+    voices: dict[str, str] = field(default_factory=dict)  # speaker -> voice of that engine (the rest by rule)
 
     def size(self) -> tuple[int, int]:
         """(width, height) for the aspect with `resolution` as the short side."""
@@ -144,6 +146,16 @@ class StoryboardSettings:
             raise BadInput(f"fps {self.fps!r} must be a whole number between 1 and 120")
         if not isinstance(self.max_seconds, (int, float)) or self.max_seconds <= 0:
             raise BadInput(f"max_seconds {self.max_seconds!r} must be a positive number")
+        if self.tts is not None:
+            from sora_studio.core.audio.tts.registry import FALLBACK
+            from sora_studio.core.audio.tts.neural import tts_manifests
+
+            known = [FALLBACK, *sorted(tts_manifests())]
+            if not isinstance(self.tts, str) or self.tts not in known:
+                raise BadInput(f"tts {self.tts!r} is not a known voice engine; choose one of {', '.join(known)}")
+        if not isinstance(self.voices, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                                         for k, v in self.voices.items()):
+            raise BadInput('voices is a table of speaker = "voice", e.g. voices = { Ana = "en-gb", "@alice" = "en" }')
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,7 +2,7 @@
 
     title = "..."
     [settings]            aspect, resolution, fps, style, model, continue_model, negative_prompt, max_seconds,
-                          steps, guidance
+                          steps, guidance, tts (voice engine), voices = { speaker = "voice" }
     [[shot]]              prompt (required), seconds, camera, size, style, negative_prompt, transition,
                           seed, variations, image, last_image, sound, title, id, dialogue = [{speaker, text}]
 
@@ -206,7 +206,7 @@ def dumps_storyboard(storyboard: Storyboard) -> str:
     """TOML text for a storyboard (the format load_storyboard reads)."""
     out = [f"title = {_value(storyboard.title)}", "", "[settings]"]
     for key, value in storyboard.settings.to_dict().items():
-        if value is not None:
+        if value is not None and value != {}:
             out.append(f"{key} = {_value(value)}")
     for shot in storyboard.shots:
         out += ["", "[[shot]]"]
@@ -227,8 +227,13 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _key(key: str) -> str:
+    """A TOML key: bare when it can be (`Ana`), quoted otherwise (`"@alice"`, `"Old man"`)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def save_storyboard(storyboard: Storyboard, path: str | Path) -> None:

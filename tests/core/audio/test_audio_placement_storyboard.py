@@ -67,3 +67,34 @@ def test_storyboard_audio_pass_and_mastered_export(tmp_path, tiny_models, audio_
     while history.can_undo:
         history.undo()
     assert not any(t.clips for t in project.timeline.audio_tracks())
+
+
+def test_the_storyboard_chooses_the_voice_engine_and_voices(tmp_path):
+    """[settings] tts / voices reach the sound pass: the neural engine speaks, speakers get its voices."""
+    from sora_studio.core.storyboard.toml_io import dumps_storyboard, loads_storyboard
+
+    text = '''title = "Voices"
+[settings]
+tts = "tts-tiny"
+voices = { Ana = "b" }
+[[shot]]
+id = "s1"
+prompt = "two friends on a roof"
+seconds = 4
+dialogue = [{ speaker = "Ana", text = "Look." }, { speaker = "Old man", text = "Yes." }]
+'''
+    storyboard, _ = loads_storyboard(text)
+    assert storyboard.settings.tts == "tts-tiny" and storyboard.settings.voices == {"Ana": "b"}
+    again, _ = loads_storyboard(dumps_storyboard(storyboard))  # written back with quoted keys where needed
+    assert again.settings.voices == {"Ana": "b"} and again.settings.tts == "tts-tiny"
+    project = Project.create(tmp_path / "sb", rate=RATE, width=160, height=96, session=False)
+    _shot_clip(project, write_index_video(tmp_path / "silent.mp4", 96, fps=RATE), "s1", 0)
+    report = add_shot_audio(project, storyboard, History(project.timeline), ambience=False)
+    assert report.dialogue_lines == 2 and report.voices["Ana"] == "b"
+    from sora_studio.core.audio.tts import get_backend
+
+    assert report.voices["Old man"] in {v.id for v in get_backend("tts-tiny").voices()}  # the engine's own voices
+    with pytest.raises(Exception, match=r"storyboard:3: settings: tts 'nope' is not a known voice engine"):
+        loads_storyboard(text.replace('"tts-tiny"', '"nope"'))
+    with pytest.raises(Exception, match=r"voices is a table"):
+        loads_storyboard(text.replace('{ Ana = "b" }', '"b"'))
