@@ -178,11 +178,13 @@ class LivePage(QWizardPage):
             self.thread.stop()
 
     def abandon(self) -> None:
-        """Stop a running capture and keep nothing (Back, Cancel, a new Start)."""
+        """Stop a running capture, close the camera and keep nothing new (Back, Cancel, a new Start)."""
         if self.thread is not None and self.thread.isRunning():
             self.thread.cancel_token.cancel()
             self.thread.wait(10000)
         self.thread = None
+        if self.capture is not None:
+            self.capture.close()  # the camera the phrase step would have read on
         self.start.setEnabled(True)
         self.stop.setEnabled(False)
 
@@ -225,7 +227,8 @@ class LivePage(QWizardPage):
         if status is not None and not status.complete:
             text += " Not every step was seen: the check will probably fail. Record again, or go on to see why."
         elif status is not None:
-            text += " Every step was seen. Next: the spoken phrase." if self._kind() == "person" else ""
+            person = self._kind() == "person"
+            text += " Every step was seen. Next: the spoken phrase, facing the camera (it keeps running)." if person else ""
         self.message.setText(text)
         self.completeChanged.emit()
 

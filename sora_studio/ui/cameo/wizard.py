@@ -1,5 +1,6 @@
 """The cameo enrollment wizard: consent and owner, the challenge, then either a live capture (camera with a
-face guide, then the spoken phrase from the microphone or a file) or a recorded clip, the analysis, the result.
+face guide, then the spoken phrase with the camera still running, so the mouth is checked while it is said)
+or a recorded clip, the analysis, the result.
 
 A thin view over sora_studio.core.cameo: it draws the challenge, runs capture and analysis in worker
 threads and registers the cameo with the core store when every check passed. Nothing here decides whether
@@ -176,9 +177,9 @@ class AnalysisPage(QWizardPage):
         challenges = challenge.challenges if kind == "person" else []
         phrase = challenge.phrase if kind == "person" else None
         if challenge.live.isChecked():
-            audio = wizard.phrase_page.audio if phrase else None
+            take = wizard.phrase_page.take if phrase else None
             self.thread = LiveAnalysisThread(wizard.live_page.capture, kind=kind, challenges=challenges,
-                                             phrase=phrase, audio=audio, parent=self)
+                                             phrase=phrase, take=take, parent=self)
         else:
             self.thread = AnalysisThread(video=Path(challenge.video.text().strip()), camera=None, audio=None,
                                          kind=kind, challenges=challenges, phrase=phrase, parent=self)
@@ -208,7 +209,10 @@ class AnalysisPage(QWizardPage):
         if result.passed:
             self.status.setText("All checks passed. Finish to enroll.")
         else:
-            self.status.setText("Enrollment failed. Record again:")
+            live = self.wizard().challenge_page.live.isChecked()  # type: ignore[union-attr]
+            self.status.setText("Enrollment failed. Press Back to say the phrase again (Back twice for the head "
+                                "turns), fixing what is listed:" if live and result.phrase else
+                                "Enrollment failed. Record again:")
             self.reasons.addItems(result.reasons)
         self.completeChanged.emit()
 
@@ -240,8 +244,8 @@ class EnrollWizard(QWizard):
 
     def done(self, result: int) -> None:
         """Closing (Finish, Cancel, Escape) stops the camera, the microphone and any analysis first."""
+        self.phrase_page.cleanupPage()  # its thread reads the live page's camera: stop it before that closes
         self.live_page.abandon()
-        self.phrase_page.cleanupPage()
         self.analysis_page.cancel_analysis()
         super().done(result)
 
