@@ -128,7 +128,8 @@ def test_cancel_escalates_to_terminate_when_the_worker_does_not_answer(tiny_mode
         nxt = impatient.submit(_req(steps=2, seed=8), tmp_path / "next.mp4")
         final = impatient.wait(doomed, TIMEOUT)
         assert final["type"] == "failed" and final["error"]["kind"] == "cancelled"
-        assert impatient.wait(nxt, TIMEOUT)["type"] == "result"
+        after = impatient.wait(nxt, TIMEOUT)
+        assert after["type"] == "result", after  # the failure's kind and message say why
         assert exits and exits[0] in (-signal.SIGTERM, -signal.SIGKILL)
         assert impatient.restarts == 1
     finally:

@@ -115,11 +115,20 @@ def test_delete_says_what_is_purged_and_keeps_a_tombstone(qtbot, store):
         _authorize(store, "Alice")
 
 
-def test_delete_every_clip_made_with_it_leaves_holes_in_the_open_project(qtbot, window, ui):
+def test_delete_every_clip_made_with_it_leaves_holes_in_the_open_project(qtbot, window, ui, tmp_path):
     """Through the main window: the open project's clip rendered with the cameo becomes a visible hole."""
+    import shutil
+
+    from sora_studio.core.timeline.model import NAMESPACE
+
     session = window.session
     _, clip = session.timeline.clips()[0]
-    media_file = session.resolve(clip.take.url)
+    # the demo media is shared by every test: purge a private copy of the clip's file, not the shared one
+    media_file, shared = tmp_path / "rendered-with-alice.mp4", session.resolve(clip.take.url)
+    shutil.copy(shared, media_file)
+    session.project.relink(clip.take.metadata[NAMESPACE]["media_id"], media_file)
+    _, clip = session.timeline.find_clip(clip.id)
+    assert session.resolve(clip.take.url) == media_file
     users = [c for _, c in session.timeline.clips() if c.take is not None and c.take.url == clip.take.url]
     with CameoStore() as store:
         alice = store.profiles.create("Alice")
@@ -134,6 +143,7 @@ def test_delete_every_clip_made_with_it_leaves_holes_in_the_open_project(qtbot, 
     assert panel.delete_clips()
     assert "Undo cannot bring deleted media back" in panel.asked[0] and WITHDRAWN_LABEL in panel.asked[0]
     assert not media_file.exists() and "left as holes" in panel.message.text()
+    assert shared.exists()  # a file the usage log does not name is never deleted
     for user in users:
         _, now = session.timeline.find_clip(user.id)
         assert is_withdrawn(now.take) and (now.start, now.duration) == (user.start, user.duration)

@@ -8,6 +8,8 @@ matched into a Verdict. The optional classifier (classifier.py) may add refusals
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -88,6 +90,60 @@ def moderate(
     names = [n for n in cameo_names if n and n.strip()]
     cameo_present = cameo_present or bool(names)
     cameo_keys = {name_key(n) for n in names}
+    verdict = _RULE_VERDICTS.get(policy, text, cameo_present, cameo_keys)
+    if verdict is None:
+        verdict = _rule_verdict(policy, text, cameo_present, cameo_keys)
+        _RULE_VERDICTS.put(policy, text, cameo_present, cameo_keys, verdict)
+    if verdict.allowed and classifier is not None:
+        return classifier.verdict(text)
+    return verdict
+
+
+class _VerdictCache:
+    """The rules' verdicts on recent prompts, for one compiled policy (so a changed policy file, which
+    load_policy compiles into a new Policy, never hits an old entry).
+
+    A storyboard checks each shot's prompt at planning, at submit and again in the worker right before
+    the pipeline; the rules are pure functions of (policy, text, cameo context), so the repeats are served
+    from here. Only the rules' verdict is kept: the classifier, cameo permissions, limits and the audit
+    log still run on every check (core/generation/policy.py, check.py).
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.policy: Policy | None = None
+        self.entries: OrderedDict[tuple[str, bool, frozenset[str]], Verdict] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, policy: Policy, text: str, cameo_present: bool, keys: set[str]) -> Verdict | None:
+        with self.lock:
+            if policy is not self.policy:
+                return None
+            key = (text, cameo_present, frozenset(keys))
+            verdict = self.entries.get(key)
+            if verdict is not None:
+                self.entries.move_to_end(key)
+                self.hits += 1
+            return verdict
+
+    def put(self, policy: Policy, text: str, cameo_present: bool, keys: set[str], verdict: Verdict) -> None:
+        with self.lock:
+            if policy is not self.policy:
+                self.policy, self.entries = policy, OrderedDict()
+            self.entries[(text, cameo_present, frozenset(keys))] = verdict
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.policy, self.entries, self.hits = None, OrderedDict(), 0
+
+
+_RULE_VERDICTS = _VerdictCache()
+
+
+def _rule_verdict(policy: Policy, text: str, cameo_present: bool, cameo_keys: set[str]) -> Verdict:
     views = normalise(text)
     decided: tuple[Category, list[Match]] | None = None
     all_matches: list[Match] = []
@@ -112,6 +168,4 @@ def moderate(
             categories=tuple(categories),
             source="rules",
         )
-    if classifier is not None:
-        return classifier.verdict(text)
     return ALLOWED
