@@ -163,6 +163,13 @@ class EngineClient:
                 return
             self._proc = None
             running = [j for j in self._jobs.jobs() if j.started]
+            if getattr(proc, "stopped_by_client", False):
+                # we stopped it to end a cancelled job; a job the worker had started meanwhile (the cancel
+                # landed before our signal) was not the target: it runs again on the fresh worker
+                for job in running:
+                    if not job.cancel_requested:
+                        job.started = False
+                running = [j for j in running if j.started]
             waiting = [j for j in self._jobs.jobs() if not j.started]
         for job in running:
             if job.cancel_requested:
@@ -185,6 +192,7 @@ class EngineClient:
     def _escalate(self, job: TrackedJob, proc: subprocess.Popen) -> None:
         if job.done.wait(self.cancel_grace_s):
             return
+        proc.stopped_by_client = True  # type: ignore[attr-defined]  # read by _on_worker_exit
         _signal_group(proc, signal.SIGTERM)
         if job.done.wait(self.kill_grace_s):
             return

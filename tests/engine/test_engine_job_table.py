@@ -40,3 +40,31 @@ def test_a_job_ends_once_and_its_waiters_get_the_final_message():
 def test_failure_messages_with_and_without_job_id():
     assert failure("refused", "no") == {"type": "failed", "error": {"kind": "refused", "message": "no"}}
     assert failure("refused", "no", "j1")["job_id"] == "j1"
+
+
+def test_a_job_started_just_before_the_client_stopped_the_worker_runs_again(monkeypatch):
+    """The cancel can land before the escalation's SIGTERM: the worker ends the cancelled job and starts the
+    next one, then the signal arrives. That next job was not the target: it is resubmitted, not 'crashed'."""
+    import types
+
+    from sora_studio.engine.client import EngineClient
+
+    client = EngineClient()
+    sent = []
+    monkeypatch.setattr(client, "_ensure_worker", lambda: setattr(client, "_proc", types.SimpleNamespace(pid=2)))
+    monkeypatch.setattr(client, "_send", sent.append)
+    doomed, bystander = TrackedJob("doomed", {}, "d.mp4"), TrackedJob("next", {}, "n.mp4")
+    doomed.started = doomed.cancel_requested = bystander.started = True
+    client._jobs.add(doomed)
+    client._jobs.add(bystander)
+    stopped = types.SimpleNamespace(pid=1, stopped_by_client=True)
+    client._proc = stopped
+    client._on_worker_exit(stopped, -15)
+    assert client._jobs.wait("doomed", 1)["error"]["kind"] == "cancelled"
+    assert client._jobs.get("next") is not None and not bystander.started and client.restarts == 1
+    assert len(sent) == 1 and '"next"' in sent[0]  # resubmitted to the fresh worker
+    crashed = types.SimpleNamespace(pid=2)  # a worker that died on its own: its running job did crash
+    bystander.started = True
+    client._proc = crashed
+    client._on_worker_exit(crashed, -9)
+    assert client._jobs.wait("next", 1)["error"]["kind"] == "crashed"
