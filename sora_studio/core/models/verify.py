@@ -83,3 +83,23 @@ def verify_model_folder(folder: str | Path, pipeline_classes: tuple[str, ...] = 
             weight_files.append(str(shard.relative_to(folder)))
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     return {"pipeline": class_name, "components": sorted(components), "weight_files": weight_files, "size_bytes": size}
+
+
+def verify_transformers_folder(folder: Path, model_types: tuple[str, ...], what: str) -> dict:
+    """A transformers checkpoint folder (TTS voices and their parts): a readable config.json whose model_type
+    is one of `model_types`, safetensors weights, no pickles. Returns the config; BadInput says what is wrong."""
+    if not folder.is_dir():
+        raise BadInput(f"the {what} folder {folder} does not exist")
+    pickled = find_pickled_files(folder)
+    if pickled:
+        raise BadInput(f"refusing {folder}: it holds pickled weights ({pickled[0].name}); use a safetensors copy")
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BadInput(f"{folder} has no readable config.json ({exc})") from exc
+    if config.get("model_type") not in model_types:
+        raise BadInput(f"{folder} holds a {config.get('model_type')!r} model; the {what} must be "
+                       f"{' or '.join(model_types)}")
+    if not list(folder.glob("*.safetensors")):
+        raise BadInput(f"{folder} has no .safetensors weights; the download is incomplete")
+    return config

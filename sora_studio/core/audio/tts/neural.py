@@ -24,7 +24,7 @@ import numpy as np
 from sora_studio.core.appdirs import data_dir
 from sora_studio.core.audio.tts.base import Speech, TTSRequest, Voice, check_text, unknown_voice
 from sora_studio.core.models.registry import InstalledModel, ModelRegistry
-from sora_studio.core.models.verify import ALLOW_PATTERNS, IGNORE_PATTERNS, find_pickled_files
+from sora_studio.core.models.verify import ALLOW_PATTERNS, IGNORE_PATTERNS, verify_transformers_folder
 from sora_studio.core.resources import models_path
 from sora_studio.errors import BadInput, Refused, StudioError
 
@@ -122,19 +122,7 @@ def installed_tts_ids() -> list[str]:
 
 def verify_tts_folder(folder: Path) -> None:
     """A VITS checkpoint folder: config.json of model_type vits, safetensors weights, no pickles."""
-    if not folder.is_dir():
-        raise BadInput(f"TTS voice folder {folder} does not exist")
-    pickled = find_pickled_files(folder)
-    if pickled:
-        raise BadInput(f"refusing {folder}: it holds pickled weights ({pickled[0].name}); use a safetensors copy")
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise BadInput(f"{folder} has no readable config.json ({exc})") from exc
-    if config.get("model_type") != "vits":
-        raise BadInput(f"{folder} holds a {config.get('model_type')!r} model, not a VITS voice")
-    if not list(folder.glob("*.safetensors")):
-        raise BadInput(f"{folder} has no .safetensors weights; the download is incomplete")
+    verify_transformers_folder(folder, ("vits",), "TTS voice (a VITS model)")
 
 
 def import_voice(manifest_id: str, voice: str, folder: str | Path, accept_licence: bool = False) -> InstalledModel:

@@ -13,7 +13,6 @@ exercised with `speecht5-clone-tiny`, random-weight twins of the three architect
 from __future__ import annotations
 
 import io
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from sora_studio.core.appdirs import data_dir
 from sora_studio.core.audio.resample import resample
 from sora_studio.core.audio.tts.base import Speech, TTSRequest, Voice, check_text
 from sora_studio.core.models.registry import InstalledModel, ModelRegistry
-from sora_studio.core.models.verify import ALLOW_PATTERNS, IGNORE_PATTERNS, find_pickled_files
+from sora_studio.core.models.verify import ALLOW_PATTERNS, IGNORE_PATTERNS, verify_transformers_folder
 from sora_studio.errors import BadInput, StudioError
 
 COMPONENTS = {"tts": ("speecht5",), "vocoder": ("speecht5_hifigan", "hifigan"), "speaker": ("wavlm", "unispeech-sat")}
@@ -37,20 +36,7 @@ MAX_FRAMES_PER_TOKEN = 20.0
 
 def verify_component(folder: Path, role: str) -> None:
     """One component folder: config.json of the expected model type, safetensors weights, no pickles."""
-    if not folder.is_dir():
-        raise BadInput(f"the {role} folder {folder} does not exist")
-    pickled = find_pickled_files(folder)
-    if pickled:
-        raise BadInput(f"refusing {folder}: it holds pickled weights ({pickled[0].name}); use a safetensors copy")
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise BadInput(f"{folder} has no readable config.json ({exc})") from exc
-    if config.get("model_type") not in COMPONENTS[role]:
-        raise BadInput(f"{folder} holds a {config.get('model_type')!r} model; the {role} component must be "
-                       f"one of {', '.join(COMPONENTS[role])}")
-    if not list(folder.glob("*.safetensors")):
-        raise BadInput(f"{folder} has no .safetensors weights; the download is incomplete")
+    verify_transformers_folder(folder, tuple(COMPONENTS[role]), f"{role} component")
 
 
 def register_clone_voice(manifest: Any, voice: str, folders: dict[str, Path], source: str,
