@@ -24,21 +24,30 @@ def wait_until(app, condition, timeout_s: float = 30.0) -> bool:
     return False
 
 
-def take_screenshot(out: Path, workdir: Path) -> Path:
-
+def open_editor(project_path: Path | None = None, workdir: Path | None = None, size: tuple[int, int] = (1600, 960)):
+    """(app, window): the main window shown at `size` with a project open: `project_path`, or the demo project
+    built in `workdir`. What every screenshot of the editor starts from."""
     from sora_studio.ui.app import create_app
-    from sora_studio.ui.demo import build_demo_project
     from sora_studio.ui.main_window import MainWindow
 
-    project = build_demo_project(workdir)
-    project_path = project.path
-    project.close()
+    if project_path is None:
+        from sora_studio.ui.demo import build_demo_project
+
+        assert workdir is not None, "give a project or a folder to build the demo project in"
+        project = build_demo_project(workdir)
+        project_path = project.path
+        project.close()
     app = create_app([])
     window = MainWindow()
-    window.resize(1600, 960)
+    window.resize(*size)
     window.show()
     if not window.open_path(project_path):
-        raise RuntimeError(f"could not open the demo project at {project_path}")
+        raise RuntimeError(f"could not open the project at {project_path}")
+    return app, window
+
+
+def take_screenshot(out: Path, workdir: Path) -> Path:
+    app, window = open_editor(workdir=workdir)
     session = window.session
     window.timeline_panel.zoom_to_fit()
     first_video = session.timeline.video_tracks()[0].clips[1]

@@ -17,22 +17,11 @@ from sora_studio.ui.screenshot import screenshot_main, wait_until
 def take_screenshot(out: Path, workdir: Path) -> Path:
     os.environ.setdefault("SORA_STUDIO_HOME", str(workdir / "home"))
     from sora_studio.core.generation.queue import JobQueue
-    from sora_studio.ui.app import create_app
-    from sora_studio.ui.demo import build_demo_project
     from sora_studio.ui.generate import install
     from sora_studio.ui.generate.form import CUSTOM
-    from sora_studio.ui.screenshot import save_window_png
-    from sora_studio.ui.main_window import MainWindow
+    from sora_studio.ui.screenshot import open_editor, save_window_png
 
-    project = build_demo_project(workdir)
-    project_path = project.path
-    project.close()
-    app = create_app([])
-    window = MainWindow()
-    window.resize(1600, 960)
-    window.show()
-    if not window.open_path(project_path):
-        raise RuntimeError(f"could not open the demo project at {project_path}")
+    app, window = open_editor(workdir=workdir)
     queue = JobQueue(workdir / "jobs.sqlite", outputs_dir=workdir / "renders")
     gen = install(window, queue=queue)
     panel, controller = gen.panel, gen.controller

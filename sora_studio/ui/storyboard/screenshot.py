@@ -60,22 +60,11 @@ def build_storyboard(workdir: Path):
 
 def take_screenshot(out: Path, workdir: Path) -> Path:
     os.environ.setdefault("SORA_STUDIO_HOME", str(workdir / "home"))
-    from sora_studio.ui.app import create_app
-    from sora_studio.ui.demo import build_demo_project
-    from sora_studio.ui.main_window import MainWindow
-    from sora_studio.ui.screenshot import save_window_png
+    from sora_studio.ui.screenshot import open_editor, save_window_png
     from sora_studio.ui.storyboard import install
 
     workdir.mkdir(parents=True, exist_ok=True)
-    project = build_demo_project(workdir)
-    project_path = project.path
-    project.close()
-    app = create_app([])
-    window = MainWindow()
-    window.resize(1600, 1000)
-    window.show()
-    if not window.open_path(project_path):
-        raise RuntimeError(f"could not open the demo project at {project_path}")
+    app, window = open_editor(workdir=workdir, size=(1600, 1000))
     panel = install(window, lambda: None)
     dock = window.docks["Storyboard"]
     dock.setFloating(True)

@@ -12,7 +12,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from sora_studio.ui.screenshot import save_window_png, screenshot_main, wait_until
+from sora_studio.ui.screenshot import open_editor, save_window_png, screenshot_main, wait_until
 
 SIZE = (640, 360)
 
@@ -42,16 +42,7 @@ def build_takes_project(workdir: Path) -> Path:
 
 
 def take_compare_screenshot(out: Path, workdir: Path) -> Path:
-    from sora_studio.ui.app import create_app
-    from sora_studio.ui.main_window import MainWindow
-
-    path = build_takes_project(workdir)
-    app = create_app([])
-    window = MainWindow()
-    window.resize(1600, 960)
-    window.show()
-    if not window.open_path(path):
-        raise RuntimeError(f"could not open {path}")
+    app, window = open_editor(build_takes_project(workdir))
     session = window.session
     window.timeline_panel.zoom_to_fit()
     clip = session.timeline.video_tracks()[0].clips[0]
