@@ -113,8 +113,11 @@ def run_gui(argv: list[str]) -> int:
     window.show()
     if project is not None:
         QTimer.singleShot(0, lambda: window.open_path(project))
-    QTimer.singleShot(0, warm_policy_in_background)
+    QTimer.singleShot(WARM_UP_DELAY_MS, warm_policy_in_background)  # after the window has painted
     return int(app.exec())
+
+
+WARM_UP_DELAY_MS = 1500
 
 
 def warm_policy_in_background() -> None:
@@ -123,11 +126,17 @@ def warm_policy_in_background() -> None:
     import threading
 
     def warm() -> None:
+        # compiling is pure Python and holds the GIL; a short switch interval lets the GUI thread in often
+        # (with the default 5 ms, every GUI callback waits its turn and the window stutters)
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(interval, 0.0005))
         try:
             from sora_studio.core.safety.rules import load_policy
 
             load_policy()
         except Exception:  # noqa: BLE001 - a broken policy is reported where it is used, with its message
             pass
+        finally:
+            sys.setswitchinterval(interval)
 
     threading.Thread(target=warm, name="policy-warm-up", daemon=True).start()
