@@ -50,32 +50,49 @@ def demo_project(tmp_path, demo_template):
 
 
 @pytest.fixture
-def window(qtbot, demo_project):
+def open_window(qtbot):
+    """`open_window(project_path, size=None)`: a shown main window with the project open, closed after the test.
+    Prompts are answered from `win.projects.answers` in order, else Discard unsaved work and Yes to the rest;
+    their titles are kept in `win.projects.asked`."""
     from sora_studio.ui.app import create_app
     from sora_studio.ui.main_window import MainWindow
 
-    create_app([])
-    win = MainWindow()
-    win.projects.answers = []  # answers given to prompts, in order; default: Discard unsaved work, else Yes
-    win.projects.asked = []
+    opened = []
 
-    def ask(title, text, buttons, default):
-        win.projects.asked.append(title)
-        if win.projects.answers:
-            return win.projects.answers.pop(0)
-        B = QMessageBox.StandardButton
-        return B.Discard if title == "Unsaved changes" else B.Yes
+    def open_(path, size: tuple[int, int] | None = None):
+        create_app([])
+        win = MainWindow()
+        win.projects.answers = []
+        win.projects.asked = []
 
-    win.projects.ask = ask
-    win.projects.tell = lambda title, text, warning=True: win.projects.asked.append(f"tell:{title}:{text}")
-    qtbot.addWidget(win)
-    win.resize(1600, 960)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.open_path(demo_project)
+        def ask(title, text, buttons, default):
+            win.projects.asked.append(title)
+            if win.projects.answers:
+                return win.projects.answers.pop(0)
+            B = QMessageBox.StandardButton
+            return B.Discard if title == "Unsaved changes" else B.Yes
+
+        win.projects.ask = ask
+        win.projects.tell = lambda title, text, warning=True: win.projects.asked.append(f"tell:{title}:{text}")
+        qtbot.addWidget(win)
+        if size is not None:
+            win.resize(*size)
+        win.show()
+        qtbot.waitExposed(win)
+        assert win.open_path(path)
+        opened.append(win)
+        return win
+
+    yield open_
+    for win in opened:
+        win.close()
+
+
+@pytest.fixture
+def window(open_window, demo_project):
+    win = open_window(demo_project, size=(1600, 960))
     win.timeline_panel.zoom_to_fit()
-    yield win
-    win.close()
+    return win
 
 
 def clip_by_name(timeline, track_name: str, clip_name: str):

@@ -20,13 +20,11 @@ SR = 48000
 
 
 @pytest.fixture
-def noise_window(qtbot, tmp_path):
+def noise_window(open_window, tmp_path):
     """Main window on a project holding 4 s of noise (16-bit WAV, so every frame's samples are distinct)."""
     from sora_studio.core.audio.placement import place_audio_clip
     from sora_studio.core.media.synth import write_audio_file
     from sora_studio.core.project.bundle import Project
-    from sora_studio.ui.app import create_app
-    from sora_studio.ui.main_window import MainWindow
 
     noise = (0.05 * np.random.default_rng(11).standard_normal((2, 4 * SR))).astype(np.float32)
     project = Project.create(tmp_path / "Scrub.sorastudio", rate=24, width=64, height=64)
@@ -36,14 +34,7 @@ def noise_window(qtbot, tmp_path):
     project.save()
     path = project.path
     project.close()
-    create_app([])
-    win = MainWindow()
-    win.projects.ask = lambda *a: __import__("PySide6.QtWidgets").QtWidgets.QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.show()
-    assert win.open_path(path)
-    yield win
-    win.close()
+    return open_window(path)
 
 
 def _measured(playback) -> bool:

@@ -8,14 +8,12 @@ import pytest
 
 
 @pytest.fixture
-def short_window(qtbot, tmp_path):
+def short_window(open_window, tmp_path):
     """A project with a 1 s clip (fast to export at 720p)."""
     from sora_studio.core.media.synth import write_index_video
     from sora_studio.core.project.bundle import Project
     from sora_studio.core.project.media_items import clips_for_media
     from sora_studio.core.timeline.edits import OverwriteClip
-    from sora_studio.ui.app import create_app
-    from sora_studio.ui.main_window import MainWindow
 
     media = write_index_video(tmp_path / "short.mp4", 24, size=(320, 180), fps=24, audio_freq=440.0)
     project = Project.create(tmp_path / "Short.sorastudio", rate=24)
@@ -27,14 +25,7 @@ def short_window(qtbot, tmp_path):
     project.save()
     path = project.path
     project.close()
-    create_app([])
-    win = MainWindow()
-    win.projects.ask = lambda *a: __import__("PySide6.QtWidgets").QtWidgets.QMessageBox.StandardButton.Yes
-    qtbot.addWidget(win)
-    win.show()
-    assert win.open_path(path)
-    yield win
-    win.close()
+    return open_window(path)
 
 
 def _preset_index(dialog, name: str) -> int:

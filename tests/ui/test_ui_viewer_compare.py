@@ -43,7 +43,7 @@ def _near(pixel, color, tol: int = 25) -> bool:
 
 
 @pytest.fixture
-def compare_window(qtbot, tmp_path):
+def compare_window(open_window, tmp_path):
     """Main window on a project with one clip holding a red take (active), a blue take with a recipe, and a
     take whose media is missing."""
     from sora_studio.core.media.encode import write_clip
@@ -51,8 +51,6 @@ def compare_window(qtbot, tmp_path):
     from sora_studio.core.project.media_items import clips_for_media, take_for_media
     from sora_studio.core.timeline.edits import AddTake, OverwriteClip
     from sora_studio.core.timeline.model import Take
-    from sora_studio.ui.app import create_app
-    from sora_studio.ui.main_window import MainWindow
 
     red = write_clip(tmp_path / "red.mp4", _solid(RED), 24)
     blue = write_clip(tmp_path / "blue.mp4", _solid(BLUE), 24)
@@ -69,17 +67,9 @@ def compare_window(qtbot, tmp_path):
     project.save()
     path = project.path
     project.close()
-    create_app([])
-    win = MainWindow()
-    win.projects.ask = lambda *a: __import__("PySide6.QtWidgets").QtWidgets.QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.open_path(path)
+    win = open_window(path, size=(1200, 800))
     win.session.select({clip.id})
-    yield win, clip.id
-    win.close()
+    return win, clip.id
 
 
 def _wait_pictures(ui, qtbot, compare) -> None:

@@ -21,14 +21,12 @@ def _to_array(image: QImage) -> np.ndarray:
 
 
 @pytest.fixture
-def index_window(qtbot, tmp_path):
+def index_window(open_window, tmp_path):
     """Main window on a project holding one index-pattern clip (each frame shows its number in bit blocks)."""
     from sora_studio.core.media.synth import write_index_video
     from sora_studio.core.project.bundle import Project
     from sora_studio.core.project.media_items import clips_for_media
     from sora_studio.core.timeline.edits import OverwriteClip
-    from sora_studio.ui.app import create_app
-    from sora_studio.ui.main_window import MainWindow
 
     media = write_index_video(tmp_path / "index.mp4", 96, size=(320, 180), fps=24, color=COLOR, gop=12)
     project = Project.create(tmp_path / "Index.sorastudio", rate=24, width=320, height=180)
@@ -38,14 +36,7 @@ def index_window(qtbot, tmp_path):
     project.save()
     path = project.path
     project.close()
-    create_app([])
-    win = MainWindow()
-    win.projects.ask = lambda *a: __import__("PySide6.QtWidgets").QtWidgets.QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.show()
-    assert win.open_path(path)
-    yield win
-    win.close()
+    return open_window(path)
 
 
 def test_viewer_shows_frame_under_playhead_after_seek(index_window, ui, qtbot):
